@@ -36,13 +36,13 @@ import numpy as np
 
 from .corpus import Corpus, Item, Platform, Story
 from .embed import Embedder
-from .restore import Restorer, bundled_word_list
+from .restore import Restorer, bundled_word_list, seed_sentences
 from .settings import Settings
 from .text import Tokenizer, learn_compounds, normalize
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 _KEEP_BUILDS = 2
 _FILES = ("corpus.json", "passages.json", "dense.faiss", "lexical.json", "restorer.pkl")
 
@@ -306,7 +306,7 @@ def build_index(
 def _restorer_texts(corpus: Corpus) -> list[str]:
     texts = [item_document(item) for item in corpus.items]
     texts += [p.text for item in corpus.items for p in item_passages(item)]
-    return texts
+    return texts + list(seed_sentences())
 
 
 def _prune(index_dir: Path, keep: str) -> None:

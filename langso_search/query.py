@@ -27,7 +27,8 @@ class Query:
     raw: str
     normalized: str  # NFC, tone placement, abbreviations expanded
     restored: str  # with diacritics restored when the user typed without them
-    folded: str
+    folded: str  # folded syllables of ``normalized``
+    raw_folded: str  # folded syllables of what was typed, before abbreviation expansion
     tokens: tuple[str, ...]  # lexical tokens (folded syllables + compounds)
     accent_ratio: float  # share of syllables the user typed with marks
     n_syllables: int
@@ -43,7 +44,8 @@ class Query:
 
 def analyse(text: str, tokenizer: Tokenizer, restorer: Restorer) -> Query:
     """Normalise, expand teencode, restore diacritics, and tokenise one query."""
-    normalized = normalize(expand_abbreviations(normalize(text)))
+    typed = normalize(text)
+    normalized = normalize(expand_abbreviations(typed))
     ratio = accent_ratio(text)
     restored = restorer.restore(normalized)
     sylls = syllables(normalized)
@@ -52,6 +54,7 @@ def analyse(text: str, tokenizer: Tokenizer, restorer: Restorer) -> Query:
         normalized=normalized,
         restored=restored,
         folded=" ".join(fold(s) for s in sylls),
+        raw_folded=" ".join(fold(s) for s in syllables(typed)),
         tokens=tuple(tokenizer.tokens(normalized)),
         accent_ratio=ratio,
         n_syllables=len(sylls),

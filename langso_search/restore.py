@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 from .text import _WORD, fold, has_marks, nfc, normalize, syllables
@@ -28,6 +29,13 @@ _EOS = "</s>"
 _L3, _L2, _L1 = 0.45, 0.4, 0.15
 _LEXICON_WEIGHT = 0.5  # a dictionary entry counts as half an occurrence in running text
 _MAX_CANDIDATES = 12
+
+
+@lru_cache(maxsize=1)
+def seed_sentences() -> tuple[str, ...]:
+    """Everyday questions we wrote ourselves (``resources/seed_vi.txt``): how people ask for help."""
+    text = resources.files("langso_search").joinpath("resources/seed_vi.txt").read_text(encoding="utf-8")
+    return tuple(line for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
 @lru_cache(maxsize=1)

@@ -16,18 +16,18 @@ query length (BM25 drowns in the function words of long rambling text). Weights 
 
 from __future__ import annotations
 
-import difflib
 import html
 import re
-import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import bm25s
+import faiss
 import numpy as np
+from rapidfuzz import fuzz, process
 
 from .corpus import Corpus, Item, Platform, Story
 from .embed import Embedder, QueryCache
@@ -136,40 +136,66 @@ class Engine:
         self._bm25.index([toks or [""] for toks in built.doc_tokens], show_progress=False)
         self._vocab = set(self._bm25.vocab_dict)
         self._title_sets = [set(t) for t in built.title_tokens]
-        self._names = [self._name_forms(item) for item in self.items]
-        self._documents = [item_document(item) for item in self.items]
-        self._lock = threading.Lock()
+        self._phrases: dict[str, set[int]] = {}  # "vo so" -> rows of platforms with that name/alias
+        self._compacts: dict[str, set[int]] = {}  # "voso" -> rows (names of 4+ letters)
+        for row, item in enumerate(self.items):
+            for form in self._name_forms(item):
+                self._phrases.setdefault(" ".join(form), set()).add(row)
+                if len("".join(form)) >= 4:
+                    self._compacts.setdefault("".join(form), set()).add(row)
+        self._analysed: dict[str, Query] = {}
+        self._fuzzy_forms = [c for c in self._compacts if len(c) >= 5]
+        self._sentences = [_sentences(item_document(item)) for item in self.items]
+        # Passages are stored item by item, so each item's rows are one contiguous block.
+        self._starts = np.flatnonzero(np.r_[True, np.diff(self._passage_item) != 0])
+        self._flat = built.dense.ntotal <= 50_000 and not isinstance(built.dense, faiss.IndexHNSW)
+        self._matrix = (
+            built.dense.reconstruct_n(0, built.dense.ntotal) if self._flat and built.dense.ntotal else None
+        )
 
     # ------------------------------------------------------------------ analysis
 
     def analyse(self, text: str) -> Query:
-        return analyse(text, self.built.tokenizer, self.built.restorer)
+        """Analysed query, memoised (the same text always analyses the same way for one engine)."""
+        cached = self._analysed.get(text)
+        if cached is None:
+            cached = analyse(text, self.built.tokenizer, self.built.restorer)
+            if len(self._analysed) >= 4096:
+                self._analysed.clear()
+            self._analysed[text] = cached
+        return cached
 
     @staticmethod
-    def _name_forms(item: Item) -> list[str]:
+    def _name_forms(item: Item) -> list[tuple[str, ...]]:
+        """A platform's name and aliases as folded word tuples ("vo", "so"); stories have none."""
         if not isinstance(item, Platform):
             return []
-        forms = {re.sub(r"[^a-z0-9]", "", fold(n)) for n in [item.name, *item.aliases]}
-        return sorted(f for f in forms if len(f) >= 3)
+        forms = {tuple(fold(w) for w in syllables(n)) for n in [item.name, *item.aliases]}
+        return sorted(f for f in forms if f and len("".join(f)) >= 3)
 
     # ------------------------------------------------------------------ retrievers
 
     def dense_scores(self, q: Query) -> np.ndarray:
         """Per item: best passage cosine + ``second_passage`` × second best."""
-        vec = self.cache.encode(q.restored)
-        n_pass = self.built.dense.ntotal
-        k = n_pass if n_pass <= 4096 else 1024
-        sims, idx = self.built.dense.search(vec[None, :].astype(np.float32), k)
+        vec = self.cache.encode(q.restored).astype(np.float32)
+        if self._matrix is not None:  # small corpus: every passage, exactly, in one product
+            sims = self._matrix @ vec
+            best = np.maximum.reduceat(sims, self._starts)
+            masked = np.where(sims >= best[self._passage_item], -np.inf, sims)
+            second = np.maximum.reduceat(masked, self._starts)
+            second = np.where(np.isfinite(second), second, best)
+            return (best + self.weights.second_passage * second).astype(np.float32)
+        sims2, idx = self.built.dense.search(vec[None, :], min(self.built.dense.ntotal, 1024))
         best = np.full(len(self.items), -1.0, dtype=np.float32)
         second = np.full(len(self.items), -1.0, dtype=np.float32)
-        for s, i in zip(sims[0], idx[0]):
+        for sim, i in zip(sims2[0], idx[0]):
             if i < 0:
                 continue
             row = self._passage_item[i]
-            if s > best[row]:
-                second[row], best[row] = best[row], s
-            elif s > second[row]:
-                second[row] = s
+            if sim > best[row]:
+                second[row], best[row] = best[row], sim
+            elif sim > second[row]:
+                second[row] = sim
         floor = float(best[best > -1].min()) if (best > -1).any() else 0.0
         best[best == -1] = floor
         second[second == -1] = best[second == -1]
@@ -188,20 +214,28 @@ class Engine:
         return scores
 
     def name_scores(self, q: Query) -> np.ndarray:
-        """1.0 when the query contains a platform name or alias; fuzzy credit for near misspellings."""
-        compact = re.sub(r"[^a-z0-9]", "", q.folded)
-        words = q.folded.split()
+        """How clearly the query names a platform: 1.0 for a name or alias written out (with or without
+        its spaces: "v neid", "post mart"); for short, name-like queries also a fuzzy credit ≥ 0.85 for
+        a misspelling ("s traking", "vifis"). 0 otherwise."""
+        variants = [q.folded.split(), q.raw_folded.split()]  # "v neid" must not become "vậy neid"
         out = np.zeros(len(self.items), dtype=np.float32)
-        if not compact:
-            return out
-        for row, forms in enumerate(self._names):
-            best = 0.0
-            for form in forms:
-                if form in compact:
-                    best = 1.0
-                    break
-                best = max(best, _fuzzy_contains(form, words))
-            out[row] = best
+        phrases = {" ".join(w[i : i + n]) for w in variants for n in range(1, 9) for i in range(len(w) - n + 1)}
+        joined = {"".join(w[i : i + n]) for w in variants for n in (1, 2, 3) for i in range(len(w) - n + 1)}
+        for key in phrases:
+            for row in self._phrases.get(key, ()):
+                out[row] = 1.0
+        for key in joined:
+            for row in self._compacts.get(key, ()):
+                out[row] = 1.0
+        if len(variants[1]) <= 6 and self._fuzzy_forms:
+            for chunk in joined:
+                if len(chunk) < 4:
+                    continue
+                for form, score, _ in process.extract(chunk, self._fuzzy_forms, scorer=fuzz.ratio,
+                                                      score_cutoff=85, limit=5):
+                    if abs(len(form) - len(chunk)) <= 2:
+                        for row in self._compacts[form]:
+                            out[row] = max(out[row], score / 100)
         return out
 
     # ------------------------------------------------------------------ fusion
@@ -271,33 +305,38 @@ class Engine:
         """The sentence of the item that best matches the query, HTML-escaped, matches in <mark>."""
         item = self.items[row]
         wanted = set(q.content_syllables)
-        text = self._documents[row]
-        sentences = [s.strip() for s in re.split(r"\s*[.;!?]\s+|\s\.\s", text) if len(s.strip()) > 3]
-        if not sentences:
-            return ""
-        default = item.summary if isinstance(item, Platform) else item.problem
-
-        def overlap(sentence: str) -> int:
-            return len({fold(s) for s in syllables(sentence)} & wanted)
-
-        best = max(sentences, key=overlap)
-        chosen = best if overlap(best) > 0 else default
+        sentences = self._sentences[row]
+        best, overlap = "", 0
+        for sentence, folded in sentences:
+            n = len(folded & wanted)
+            if n > overlap:
+                best, overlap = sentence, n
+        chosen = best or (item.summary if isinstance(item, Platform) else item.problem)
         if len(chosen) > width:
             chosen = chosen[:width].rsplit(" ", 1)[0] + " …"
         return highlight(chosen, wanted)
 
 
+def _sentences(document: str) -> list[tuple[str, frozenset[str]]]:
+    """Sentences of an item document with their folded syllables (for fast snippet choice)."""
+    parts = (s.strip() for s in re.split(r"\s*[.;!?]\s+|\s\.\s", document))
+    return [(s, frozenset(fold(x) for x in syllables(s))) for s in parts if len(s) > 3]
+
+
 def highlight(text: str, wanted: set[str]) -> str:
     """Escape ``text`` for HTML and wrap each syllable whose folded form is in ``wanted`` in <mark>."""
-    out: list[str] = []
-    last = 0
-    for m in re.finditer(r"\w+", text):
-        out.append(html.escape(text[last : m.start()]))
-        word = html.escape(m.group(0))
-        out.append(f"<mark>{word}</mark>" if fold(m.group(0)) in wanted else word)
-        last = m.end()
-    out.append(html.escape(text[last:]))
-    return re.sub(r"</mark>(\s+)<mark>", r"\1", "".join(out))
+    text = text.replace("\x00", " ").replace("\x01", " ")
+
+    def mark(m: re.Match[str]) -> str:
+        word = m.group(0)
+        return f"\x00{word}\x01" if fold(word) in wanted else word
+
+    out = html.escape(_WORD_RE.sub(mark, text)).replace("\x00", "<mark>").replace("\x01", "</mark>")
+    return _ADJACENT.sub(r"\1", out)
+
+
+_WORD_RE = re.compile(r"\w+")
+_ADJACENT = re.compile(r"</mark>(\s+)<mark>")
 
 
 def _minmax(values: np.ndarray) -> np.ndarray:
@@ -310,16 +349,3 @@ def _minmax(values: np.ndarray) -> np.ndarray:
 def _maxnorm(values: np.ndarray) -> np.ndarray:
     hi = float(values.max())
     return (values / hi).astype(np.float32) if hi > 0 else np.zeros_like(values, dtype=np.float32)
-
-
-def _fuzzy_contains(form: str, words: Sequence[str]) -> float:
-    """Best similarity between ``form`` and any run of 1–3 query words written together (≥ 0.8 or 0)."""
-    best = 0.0
-    for n in (1, 2, 3):
-        for i in range(len(words) - n + 1):
-            chunk = "".join(words[i : i + n])
-            if abs(len(chunk) - len(form)) > 2:
-                continue
-            ratio = difflib.SequenceMatcher(None, form, chunk).ratio()
-            best = max(best, ratio)
-    return best if best >= 0.8 else 0.0

@@ -55,6 +55,7 @@ def normalize(text: str) -> str:
     return nfc(_text_normalize()(text))
 
 
+@lru_cache(maxsize=200_000)
 def fold(text: str) -> str:
     """Lowercase and strip every diacritic, with the explicit đ→d that NFD does not do."""
     decomposed = unicodedata.normalize("NFD", text.translate(_FOLD_TABLE))

@@ -389,12 +389,12 @@
 
     var n = results.length;
     var countText = n ? "Tìm thấy " + fmtNumber(n) + " kết quả" : "Không tìm thấy kết quả nào";
-    var ft = data.facets && data.facets.type;
-    if (n && ft && !st.type) {
+    if (n && !st.type) {
+      var nStory = results.filter(function (h) { return h.type !== "platform"; }).length;
       var bits = [];
-      if (ft.story) bits.push(fmtNumber(ft.story) + " câu chuyện");
-      if (ft.platform) bits.push(fmtNumber(ft.platform) + " nền tảng");
-      if (bits.length) countText += " (" + bits.join(", ") + ")";
+      if (nStory) bits.push(fmtNumber(nStory) + " câu chuyện");
+      if (n - nStory) bits.push(fmtNumber(n - nStory) + " nền tảng");
+      countText += ": " + bits.join(", ");
     }
     if (typeof data.took_ms === "number") countText += " · " + fmtNumber(Math.max(0.1, Math.round(data.took_ms * 10) / 10)) + " ms";
     els.count.textContent = countText;
@@ -677,7 +677,7 @@
     append(body, [
       p.make_in_vietnam ? el("p", { className: "miv", text: "Make in Việt Nam – nền tảng số do doanh nghiệp, cơ quan Việt Nam phát triển" }) : null,
       facts([
-        ["Tên gọi khác", p.aliases],
+        ["Tên gọi khác", aliasList(p)],
         ["Đơn vị vận hành", p.operator],
         ["Dành cho", p.audiences],
         ["Chi phí", p.cost],
@@ -689,6 +689,27 @@
       section("Bắt đầu thế nào", listOf(p.how_to_start, true)),
       section("Nguồn tin", sourcesList(p.sources), "detail__section--sources")
     ]);
+  }
+
+  /** Aliases without pure spelling variants (the data keeps unaccented forms for search); at most 6. */
+  function aliasList(p) {
+    var all = (Array.isArray(p.aliases) ? p.aliases : []).filter(function (a) { return typeof a === "string" && a.trim(); });
+    var accented = {};
+    all.concat([p.name || "", p.title || ""]).forEach(function (a) { if (hasMarks(a)) accented[fold(a)] = 1; });
+    var seen = {};
+    [p.name, p.title].forEach(function (n) { if (n) seen[fold(n)] = 1; });
+    return all.filter(function (a) {
+      var key = fold(a);
+      if (seen[key] || (!hasMarks(a) && accented[key])) return false;
+      seen[key] = 1;
+      return true;
+    }).slice(0, 6);
+  }
+
+  function hasMarks(s) { return /[\u0300-\u036f]/.test(String(s).normalize("NFD")) || /[đĐ]/.test(s); }
+
+  function fold(s) {
+    return String(s).toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/g, "d").replace(/[^a-z0-9]+/g, "");
   }
 
   function loadDetailSimilar(item, seq) {
@@ -803,7 +824,10 @@
     els.form.addEventListener("submit", function (e) {
       e.preventDefault();
       submitSearch(true);
-      if (window.matchMedia && window.matchMedia("(max-width: 47.99em)").matches) els.q.blur(); // hide keyboard
+      if (document.documentElement.clientWidth < 900) {
+        els.q.blur(); // hide the phone keyboard and bring the results into view
+        $(".results-area").scrollIntoView({ block: "start" });
+      }
     });
 
     $$(".example-query").forEach(function (b) {

