@@ -24,6 +24,7 @@
   var searchSeq = 0;               // drops out-of-order responses
   var lastFocus = null;            // element focused before the detail view opened
   var detailSeq = 0;
+  var detailIsOpen = false;
 
   // ------------------------------------------------------------------ helpers
 
@@ -551,6 +552,7 @@
       if (typeof dlg.showModal === "function") dlg.showModal(); else dlg.setAttribute("open", "");
       document.body.classList.add("has-dialog");
     }
+    detailIsOpen = true;
     els.detailTitle.focus();
     setItemParam(id);
 
@@ -571,13 +573,17 @@
       .then(function () { if (seq === detailSeq) dlg.setAttribute("aria-busy", "false"); });
   }
 
+  /** Close synchronously (URL and focus are settled when this returns). */
   function closeDetail() {
     var dlg = els.detail;
     if (dlg.open && typeof dlg.close === "function") dlg.close();
-    else { dlg.removeAttribute("open"); onDetailClosed(); }
+    else dlg.removeAttribute("open");
+    onDetailClosed();
   }
 
   function onDetailClosed() {
+    if (!detailIsOpen) return; // already handled (close() then the async "close" event)
+    detailIsOpen = false;
     detailSeq++;
     document.body.classList.remove("has-dialog");
     setItemParam(null);
@@ -847,7 +853,7 @@
     });
 
     els.detail.addEventListener("close", onDetailClosed);
-    els.detail.addEventListener("cancel", function () { /* Esc: let the dialog close */ });
+    els.detail.addEventListener("cancel", function (e) { e.preventDefault(); closeDetail(); }); // Esc
     $("#detail-close").addEventListener("click", closeDetail);
     els.detail.addEventListener("click", function (e) { if (e.target === els.detail) closeDetail(); }); // backdrop
     document.addEventListener("keydown", function (e) {

