@@ -6,6 +6,7 @@ LANGSO := $(VENV)/bin/langso
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTHON ?= python3
+export OMP_WAIT_POLICY ?= PASSIVE
 
 .PHONY: install install-dev run serve build test eval bench check chromium clean
 

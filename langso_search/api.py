@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
-from .corpus import Item, Platform, Story, province_names
+from .corpus import Item, Story, item_summary, province_names
 from .pipeline import EngineHolder
 from .recommend import Profile, UnknownItem, recommend
 from .search import Engine, Filters, Hit, count_facets
@@ -132,10 +132,6 @@ class ReadyResponse(BaseModel):
 
 
 # ---------------------------------------------------------------------------- conversions
-
-
-def item_summary(item: Item) -> str:
-    return item.summary if isinstance(item, Platform) else item.problem
 
 
 def item_dict(item: Item) -> dict[str, Any]:
@@ -251,10 +247,6 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
     )
     app.state.holder = holder or EngineHolder(settings)
     app.dependency_overrides[get_settings] = lambda: settings
-    app.add_middleware(
-        CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
-        allow_headers=["Content-Type"],
-    )
     _limits(app, settings)
 
     @app.middleware("http")
@@ -264,6 +256,13 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
             return _error(413, "body_too_large", "Dữ liệu gửi lên quá lớn.",
                           f"Request body too large (at most {settings.max_body_bytes} bytes).")
         return await call_next(request)
+
+    # Added last, so outermost: the 413 above and the rate limiter's 429 carry CORS headers too (a widget on
+    # another allowed origin can read those errors instead of seeing an opaque network failure).
+    app.add_middleware(
+        CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+        allow_headers=["Content-Type"],
+    )
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
@@ -306,8 +305,10 @@ def _limits(app: FastAPI, settings: Settings) -> None:
     app.state.limiter = Limiter(key_func=get_remote_address, default_limits=[settings.rate_limit])
     app.add_middleware(SlowAPIMiddleware)
 
+    # A plain ``def``: SlowAPIMiddleware only calls synchronous handlers (it swaps an async one for slowapi's
+    # own ``{"error": "Rate limit exceeded: …"}`` body, which is not our error shape).
     @app.exception_handler(RateLimitExceeded)
-    async def too_many(_: Request, exc: RateLimitExceeded) -> JSONResponse:
+    def too_many(_: Request, exc: RateLimitExceeded) -> JSONResponse:
         return _error(429, "rate_limited", "Bạn gửi quá nhiều yêu cầu, vui lòng chờ một chút.",
                       f"Too many requests ({exc.detail}).")
 

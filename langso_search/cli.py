@@ -172,13 +172,20 @@ def eval_cmd(
     queries: Optional[Path] = typer.Option(None, "--queries", help="Default: data/eval/queries.jsonl"),
     out: Optional[Path] = typer.Option(None, "--out", help="Also write the report as JSON here"),
     per_query: bool = typer.Option(False, "--per-query", help="List the queries ours misses in the top 3"),
+    tune_weights: bool = typer.Option(False, "--tune", help="Grid-search the fusion weights on these queries"),
 ) -> None:
     """Đánh giá / score BM25-only, dense-only and ours per query style (hit@k, MRR@10, nDCG@10)."""
-    from .evaluate import evaluate, format_table, load_queries
+    from .evaluate import evaluate, format_table, load_queries, tune
 
     settings = _settings()
     engine, _ = _open(settings)
     qs = load_queries(queries or settings.data_dir / "eval" / "queries.jsonl", engine.corpus)
+    if tune_weights:
+        for row in tune(engine, qs)[:10]:
+            styles = " ".join(f"{k}={v:.3f}" for k, v in row["per_style"].items())
+            typer.echo(f"macro {row['macro_mrr']:.4f} mrr {row['mrr']:.4f} {row['weights']}  {styles}")
+        typer.echo(f"current: {engine.weights}")
+        return
     with _progress_bar("Đánh giá / evaluating") as bar:
         task = bar.add_task("eval", total=len(qs))
         report = evaluate(engine, qs, progress=lambda n: bar.advance(task, n))

@@ -187,6 +187,11 @@ class Story(_Strict):
 Item = Platform | Story
 
 
+def item_summary(item: Item) -> str:
+    """The one paragraph that presents an item: a platform's summary, a story's problem."""
+    return item.summary if isinstance(item, Platform) else item.problem
+
+
 def _slug_check(value: str) -> str:
     if not _SLUG.match(value):
         raise ValueError(f"id {value!r} must be a lowercase ASCII slug like 'postmart' or 'ban-cam-qua-mang'")

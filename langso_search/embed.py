@@ -123,7 +123,9 @@ class SentenceTransformerEmbedder:
 
     @property
     def dim(self) -> int:
-        return int(self._model.get_sentence_embedding_dimension())
+        # sentence-transformers 6 renamed the method (the old name warns and is going away)
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        return int(get_dim())
 
     @property
     def model_id(self) -> str:
@@ -156,7 +158,10 @@ class SentenceTransformerEmbedder:
 
 
 class QueryCache:
-    """Thread-safe LRU of query vectors keyed on (model id, normalised query text)."""
+    """Thread-safe LRU of query vectors keyed on (model id, normalised query text).
+
+    Queries differing only in case or spacing share one entry; the first spelling seen is encoded.
+    """
 
     def __init__(self, embedder: Embedder, size: int = 2048) -> None:
         self.embedder = embedder
@@ -168,7 +173,8 @@ class QueryCache:
 
     def encode(self, text: str) -> np.ndarray:
         """One query vector (1-D), from the cache when the same normalised text was seen."""
-        key = (self.embedder.model_id, " ".join(nfc(text).lower().split()))
+        text = " ".join(nfc(text).split())
+        key = (self.embedder.model_id, text.lower())
         with self._lock:
             vec = self._data.get(key)
             if vec is not None:

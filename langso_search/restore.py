@@ -20,14 +20,14 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from .text import _WORD, fold, has_marks, nfc, normalize, syllables
+from .text import _WORD, expand_abbreviations, fold, has_marks, nfc, normalize, syllables
 
 _BOS = "<s>"
 _EOS = "</s>"
 # An unaccented syllable that is itself a real word ("ban", "cam") is a candidate like any other;
 # these weights were set on the development queries (see `langso eval`).
 _L3, _L2, _L1 = 0.45, 0.4, 0.15
-_LEXICON_WEIGHT = 0.5  # a dictionary entry counts as half an occurrence in running text
+_LEXICON_WEIGHT = 0.1  # a dictionary entry counts as a tenth of an occurrence in running text
 _MAX_CANDIDATES = 12
 
 
@@ -170,8 +170,10 @@ def syllable_accuracy(restorer: Restorer, accented: Iterable[str]) -> tuple[floa
     """Share of alphabetic syllables restored exactly when ``accented`` texts are stripped of marks."""
     right = total = 0
     for text in accented:
-        gold = [s for s in syllables(normalize(text)) if s.isalpha()]
-        guess = [s for s in syllables(restorer.restore(fold(normalize(text)))) if s.isalpha()]
+        # as in the query pipeline: abbreviations are expanded before restoration, on both sides
+        gold = [s for s in syllables(normalize(expand_abbreviations(text))) if s.isalpha()]
+        typed = expand_abbreviations(fold(normalize(text)))
+        guess = [s for s in syllables(restorer.restore(typed)) if s.isalpha()]
         if len(guess) != len(gold):
             continue
         right += sum(g == h for g, h in zip(gold, guess))

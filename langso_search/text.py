@@ -133,15 +133,22 @@ class Tokenizer:
     """Folded lexical tokens: every syllable, plus each lexicon word found by longest match.
 
     >>> Tokenizer({"ban hang"}).tokens("Bán hàng qua mạng")
-    ['ban', 'hang', 'qua', 'mang', 'ban_hang']
+    ['ban', 'hang', 'qua', 'mang', 'ban_hang', '~bán', '~hàng', '~mạng']
     """
 
     def __init__(self, compounds: Iterable[str] = ()) -> None:
         self.compounds = frozenset(compounds)
 
-    def tokens(self, text: str) -> list[str]:
-        folded = [fold(s) for s in syllables(text)]
-        return folded + self.compound_tokens(folded)
+    def tokens(self, text: str, accented: bool = True) -> list[str]:
+        """Folded syllables + compounds, and (``accented``) "~"-prefixed marked syllables ("~bán").
+
+        The accented view lets a query typed with marks prefer the exact word ("bán" over "bạn")
+        while unaccented queries still match through the folded view.
+        """
+        sylls = syllables(text)
+        folded = [fold(s) for s in sylls]
+        marked = [f"~{s}" for s, f in zip(sylls, folded) if s != f] if accented else []
+        return folded + self.compound_tokens(folded) + marked
 
     def compound_tokens(self, folded: Sequence[str]) -> list[str]:
         found: list[str] = []

