@@ -64,6 +64,48 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+class BodyLimit:
+    """ASGI middleware: refuse request bodies over ``max_bytes`` with 413, whether the client sends a
+    Content-Length or streams the body in chunks (the chunks are counted as they arrive)."""
+
+    def __init__(self, app: Any, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            await self._refuse(scope, receive, send)
+            return
+        body, more = b"", True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.max_bytes:
+                await self._refuse(scope, receive, send)
+                return
+        replayed = False
+
+        async def replay() -> dict[str, Any]:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        response = _error(413, "body_too_large", "Dữ liệu gửi lên quá lớn.",
+                          f"Request body too large (at most {self.max_bytes} bytes).")
+        await response(scope, receive, send)
+
+
 # ---------------------------------------------------------------------------- models
 
 
@@ -249,13 +291,7 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
     app.dependency_overrides[get_settings] = lambda: settings
     _limits(app, settings)
 
-    @app.middleware("http")
-    async def body_limit(request: Request, call_next):  # type: ignore[no-untyped-def]
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > settings.max_body_bytes):
-            return _error(413, "body_too_large", "Dữ liệu gửi lên quá lớn.",
-                          f"Request body too large (at most {settings.max_body_bytes} bytes).")
-        return await call_next(request)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
 
     # Added last, so outermost: the 413 above and the rate limiter's 429 carry CORS headers too (a widget on
     # another allowed origin can read those errors instead of seeing an opaque network failure).
