@@ -28,7 +28,7 @@ _EOS = "</s>"
 # these weights were set on the development queries (see `langso eval`).
 _L3, _L2, _L1 = 0.45, 0.4, 0.15
 _LEXICON_WEIGHT = 0.1  # a dictionary entry counts as a tenth of an occurrence in running text
-_MAX_CANDIDATES = 12
+_MAX_CANDIDATES = 6  # 12 gave the same accuracy on the dev queries at 3x the decoding time
 
 
 @lru_cache(maxsize=1)
@@ -94,11 +94,11 @@ class Restorer:
     # -------------------------------------------------------------- scoring
 
     def _logp(self, a: str, b: str, c: str) -> float:
-        vocab = len(self.unigrams) + 1
-        p1 = (self.unigrams.get(c, 0.0) + 0.1) / (self.total + 0.1 * vocab)
-        cb = self.unigrams.get(b, 0.0)
-        p2 = self.bigrams.get((b, c), 0.0) / cb if cb else 0.0
-        cab = self.bigrams.get((a, b), 0.0)
+        uni, bi = self.unigrams, self.bigrams
+        p1 = (uni.get(c, 0.0) + 0.1) / (self.total + 0.1 * (len(uni) + 1))
+        cb = uni.get(b, 0.0)
+        p2 = bi.get((b, c), 0.0) / cb if cb else 0.0
+        cab = bi.get((a, b), 0.0)
         p3 = self.trigrams.get((a, b, c), 0.0) / cab if cab else 0.0
         return math.log(_L3 * p3 + _L2 * p2 + _L1 * p1)
 

