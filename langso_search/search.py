@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import bm25s
@@ -153,6 +154,8 @@ class Engine:
                 if len("".join(form)) >= 4:
                     self._compacts.setdefault("".join(form), set()).add(row)
         self._analysed: dict[str, Query] = {}
+        self._results: OrderedDict[tuple[Any, ...], SearchResult] = OrderedDict()  # repeated searches
+        self._results_lock = threading.Lock()
         self._fuzzy_forms = [c for c in self._compacts if len(c) >= 5]
         self._sentences = [_sentences(item_document(item, display=True)) for item in self.items]
         # Passages are stored item by item, so each item's rows are one contiguous block.
@@ -280,10 +283,27 @@ class Engine:
         retriever: Retriever = "hybrid",
     ) -> SearchResult:
         started = time.perf_counter()
+        filters = filters or Filters()
+        key = (text, k, tuple(vars(filters).values()), explain, retriever)
+        with self._results_lock:
+            cached = self._results.get(key)
+            if cached is not None:
+                self._results.move_to_end(key)
+        if cached is not None:  # a repeated query: same answer, measured again
+            return replace(cached, took_ms=(time.perf_counter() - started) * 1000)
+        result = self._search(text, k, filters, explain, retriever, started)
+        with self._results_lock:
+            self._results[key] = result
+            while len(self._results) > 1024:
+                self._results.popitem(last=False)
+        return result
+
+    def _search(
+        self, text: str, k: int, filters: Filters, explain: bool, retriever: Retriever, started: float
+    ) -> SearchResult:
         q = self.analyse(text)
         fused, parts = self.score(q, retriever)
         order = np.argsort(-fused, kind="stable")
-        filters = filters or Filters()
         # facets: over the items that are reasonably relevant (not the long tail of every item)
         top = float(fused[order[0]]) if len(order) else 0.0
         relevant = [self.items[i] for i in order if fused[i] >= 0.5 * top and fused[i] > 0][:50]

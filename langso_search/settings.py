@@ -38,7 +38,10 @@ class Settings(BaseSettings):
 
     # index
     hnsw_threshold: int = Field(
-        20_000, ge=1, description="Number of passages from which the dense index switches from flat to HNSW"
+        10_000,
+        ge=1,
+        description="Passages from which the dense index is HNSW instead of exact (bench: HNSW with k=1024, as "
+        "search uses it, beats the exact numpy product from ~10k passages)",
     )
     hnsw_m: int = Field(32, ge=4, le=128)
     hnsw_ef_search: int = Field(64, ge=8, le=4096)
