@@ -745,7 +745,11 @@ def run(cfg: Config, out_dir: Path, force_profile: bool) -> Results:
                     new_log = fh.read().decode("utf-8", "replace")
                 rebuilt = next((ln.split("building the index:", 1)[1].strip() for ln in new_log.splitlines()
                                 if "building the index:" in ln), None)
-                launches.append({"s": round(cold, 3), "rebuilt": rebuilt})
+                t0 = time.perf_counter()  # the first search pays for what start-up left lazy
+                first = httpx.get(f"{base_url}/api/search", params={"q": unique(QUERIES[0][1])}, timeout=120.0)
+                first_s = time.perf_counter() - t0
+                launches.append({"s": round(cold, 3), "first_search_s": round(first_s, 3),
+                                 "first_search_status": first.status_code, "rebuilt": rebuilt})
                 if rebuilt:
                     # the package changed since this run built the index (someone edited it meanwhile):
                     # that launch timed a rebuild, not a cold start; it is left out and one more is made
@@ -953,6 +957,11 @@ def make_rows(res: Results, settings: Any) -> None:
     cold = d["cold_start"]["median_s"]
     res.add(Row("cold start to /api/ready 200", cold, "s", target=f"≤ {T['cold_start_s']} s",
                 passed=cold <= T["cold_start_s"], note=f"median of {len(d['cold_start']['runs_s'])}"))
+    firsts = [x["first_search_s"] for x in d["cold_start"]["launches"] if not x["rebuilt"]]
+    if firsts:
+        first = statistics.median(firsts) * 1000
+        res.add(Row("first /api/search after ready (median)", first, "ms", enc50, "encoder p50", first / enc50, "info",
+                    note="lazy imports and first-use costs not paid by the cold start"))
     rss = max(d["rss_peak_mb_by_phase"].values())
     res.add(Row("server peak RSS", rss, "MB", target=f"≤ {T['rss_mb']:.0f} MB", passed=rss <= T["rss_mb"]))
     ann = d["ann"]

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -379,7 +379,7 @@ def _routes(app: FastAPI) -> None:
         terrain: str | None = None,
         audience: str | None = None,
         explain: bool = False,
-    ) -> SearchResponse:
+    ) -> Response:
         """Stories and platforms ranked best first for a problem typed in plain Vietnamese."""
         check_text(q, settings)
         filters = Filters(
@@ -391,10 +391,12 @@ def _routes(app: FastAPI) -> None:
             audience=check_choice(audience, AUDIENCES, "audience"),
         )
         result = engine.search(q, k=check_k(k, settings), filters=filters, explain=explain)
-        return SearchResponse(
+        body = SearchResponse(
             query=q, restored_query=result.query.restored, took_ms=round(result.took_ms, 2),
             results=[hit_model(h, explain) for h in result.hits], facets=result.facets,
         )
+        # already a validated model: serialise it once (FastAPI would validate it again)
+        return Response(body.model_dump_json(), media_type="application/json")
 
     @app.post("/api/recommend", response_model=RecommendResponse, responses=ERRORS, tags=["recommend"])
     def recommend_route(body: RecommendRequest, engine: EngineDep, settings: SettingsDep) -> RecommendResponse:

@@ -42,7 +42,7 @@ from .text import Tokenizer, learn_compounds, nfc, normalize
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 7
+FORMAT_VERSION = 8
 _KEEP_BUILDS = 2
 _FILES = ("corpus.json", "passages.json", "dense.faiss", "lexical.json", "restorer.pkl")
 

@@ -82,6 +82,13 @@ def open_engine(
     return Engine(built.corpus, built, embedder, settings), report
 
 
+def warm_up(engine: Engine) -> None:
+    """Run one unaccented search so lazy loads (segmenter, normaliser, encoder pages) happen before
+    the first user does; the cached answer is dropped so it cannot skew anything."""
+    engine.search("toi muon hoi cach lam", k=1)
+    engine._results.clear()
+
+
 class EngineHolder:
     """The engine a service uses, swappable at run time (reads need no lock)."""
 
@@ -95,8 +102,10 @@ class EngineHolder:
 
     def open(self) -> None:
         try:
-            self.engine, self.report = open_engine(self.settings, self._embedder, build=self.settings.auto_build)
-            self._embedder = self.engine.embedder
+            engine, report = open_engine(self.settings, self._embedder, build=self.settings.auto_build)
+            warm_up(engine)
+            self.engine, self.report = engine, report
+            self._embedder = engine.embedder
             self.error = None
         except Exception as exc:  # noqa: BLE001 - reported by /api/ready, the process stays up
             logger.exception("cannot open the engine")
@@ -108,5 +117,6 @@ class EngineHolder:
             embedder = self._embedder or make_embedder(self.settings)
             report = ensure_index(self.settings, embedder, force=force)
             engine, _ = open_engine(self.settings, embedder, build=False)
+            warm_up(engine)
             self.engine, self.report, self._embedder = engine, report, embedder
             return report

@@ -48,6 +48,9 @@ def analyse(text: str, tokenizer: Tokenizer, restorer: Restorer) -> Query:
     normalized = normalize(expand_abbreviations(typed))
     ratio = accent_ratio(text)
     restored = restorer.restore(normalized)
+    tokens = tokenizer.tokens(normalized, accented=ratio >= 0.5)
+    # restoration may also have fixed a typo ("dien thaoi" → "điện thoại"): match the fixed form too
+    tokens += [t for t in tokenizer.tokens(restored, accented=False) if t not in tokens]
     sylls = syllables(normalized)
     return Query(
         raw=text,
@@ -55,7 +58,7 @@ def analyse(text: str, tokenizer: Tokenizer, restorer: Restorer) -> Query:
         restored=restored,
         folded=" ".join(fold(s) for s in sylls),
         raw_folded=" ".join(fold(s) for s in syllables(typed)),
-        tokens=tuple(tokenizer.tokens(normalized, accented=ratio >= 0.5)),
+        tokens=tuple(tokens),
         accent_ratio=ratio,
         n_syllables=len(sylls),
     )

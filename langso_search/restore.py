@@ -20,6 +20,9 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 from .text import _WORD, expand_abbreviations, fold, has_marks, nfc, normalize, syllables
 
 _BOS = "<s>"
@@ -28,6 +31,7 @@ _EOS = "</s>"
 # these weights were set on the development queries (see `langso eval`).
 _L3, _L2, _L1 = 0.45, 0.4, 0.15
 _LEXICON_WEIGHT = 0.1  # a dictionary entry counts as a tenth of an occurrence in running text
+_TYPO_PENALTY = math.log(0.02)  # a corrected typo must be ~50x likelier than the syllable as typed
 _MAX_CANDIDATES = 6  # 12 gave the same accuracy on the dev queries at 3x the decoding time
 
 
@@ -69,6 +73,8 @@ class Restorer:
         model = cls()
         for text in texts:
             for sentence in _sentences(normalize(text)):
+                if len(sentence) >= 2 and sum(map(has_marks, sentence)) < 0.3 * len(sentence):
+                    continue  # unaccented aliases ("tiem chung quoc gia") must not teach that marks are optional
                 model._add(sentence, 1.0)
         for word in word_list:
             sylls = syllables(word)
@@ -102,10 +108,28 @@ class Restorer:
         p3 = self.trigrams.get((a, b, c), 0.0) / cab if cab else 0.0
         return math.log(_L3 * p3 + _L2 * p2 + _L1 * p1)
 
-    def _options(self, syll: str, restore: bool) -> list[str]:
+    def _options(self, syll: str, restore: bool) -> list[tuple[str, float]]:
+        """Candidates for one typed syllable, each with a log-penalty (0 unless it fixes a typo)."""
         if not restore or has_marks(syll) or not syll.isalpha():
-            return [syll]
-        return self.candidates.get(syll, [syll])
+            return [(syll, 0.0)]
+        known = self.candidates.get(syll)
+        if known:
+            return [(c, 0.0) for c in known]
+        # a syllable we never saw: maybe a typo ("thaoi", "khog"); offer the accented forms of the
+        # known syllables one edit (or one swap of neighbours) away, at a price, beside it as typed
+        options = [(syll, 0.0)]
+        if len(syll) >= 3:
+            for near in self._neighbours(syll):
+                options += [(c, _TYPO_PENALTY) for c in self.candidates[near][:3]]
+        return options
+
+    def _neighbours(self, folded: str) -> list[str]:
+        keys = getattr(self, "_keys", None)
+        if keys is None:
+            keys = self._keys = sorted(self.candidates)
+        found = process.extract(folded, keys, scorer=OSA.distance, score_cutoff=1, limit=8)
+        ranked = sorted(found, key=lambda f: -self.unigrams.get(self.candidates[f[0]][0], 0.0))
+        return [f[0] for f in ranked[:3]]
 
     # -------------------------------------------------------------- decoding
 
@@ -120,8 +144,8 @@ class Restorer:
         for opts in options:
             nxt: dict[tuple[str, str], tuple[float, list[str]]] = {}
             for (a, b), (score, path) in beams.items():
-                for c in opts:
-                    cand = score + self._logp(a, b, c)
+                for c, penalty in opts:
+                    cand = score + penalty + self._logp(a, b, c)
                     key = (b, c)
                     if key not in nxt or cand > nxt[key][0]:
                         nxt[key] = (cand, [*path, c])
