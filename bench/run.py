@@ -689,23 +689,32 @@ def run(cfg: Config, out_dir: Path, force_profile: bool) -> Results:
                  f"{len(passages)} passages{' (slice)' if cfg.subset else ''}")
 
             # ---------------------------------------------------------- 5. build vs pure encoding
-            phase("pure passage encoding", len(passages))
+            def pure_encode(label: str) -> float:
+                phase(label, len(passages))
+                t0 = time.perf_counter()
+                embedder.encode_passages(passages, progress=lambda k: progress.advance(step, k))
+                return time.perf_counter() - t0
+
+            # pure encoding before AND after the build (when time allows): the machine drifts by tens
+            # of percent within a minute, and the mean of the two brackets the build
             embedder.encode_passages(passages[:4])  # warm-up
-            t0 = time.perf_counter()
-            embedder.encode_passages(passages, progress=lambda k: progress.advance(step, k))
-            encode_s = time.perf_counter() - t0
+            encodes = [pure_encode("pure passage encoding (before the build)")]
             phase("build_index (same passages)", len(passages))
             timed = TimedEmbedder(embedder)
             t0 = time.perf_counter()
             build_index(corpus, timed, settings, lambda _s, d, _t: progress.update(step, completed=d))
             build_s = time.perf_counter() - t0
-            res.details["build"] = {"pure_encode_s": round(encode_s, 3), "build_index_s": round(build_s, 3),
+            if cfg.quick or budget.left() > 300:
+                encodes.append(pure_encode("pure passage encoding (after the build)"))
+            encode_s = statistics.mean(encodes)
+            res.details["build"] = {"pure_encode_s": round(encode_s, 3), "pure_encode_runs_s": [round(e, 3) for e in encodes],
+                                    "build_index_s": round(build_s, 3),
                                     "encode_inside_build_s": round(timed.passage_seconds, 3),
                                     "non_encoding_s": round(build_s - timed.passage_seconds, 3),
                                     "ratio_build_over_pure": round(build_s / encode_s, 4),
                                     "ratio_build_over_inside_encode": round(build_s / timed.passage_seconds, 4)}
-            done(f"build {build_s:.1f}s vs pure encode {encode_s:.1f}s (encode inside build "
-                 f"{timed.passage_seconds:.1f}s)")
+            done(f"build {build_s:.1f}s vs pure encode {encode_s:.1f}s {[round(e, 1) for e in encodes]} (encode inside "
+                 f"build {timed.passage_seconds:.1f}s)")
 
             # ---------------------------------------------------------- in-process engine (+ cold start parts)
             phase("in-process engine")
@@ -951,9 +960,10 @@ def make_rows(res: Results, settings: Any) -> None:
     res.add(Row("throughput, 8 clients", t8, "req/s", t1, "1 client", t8 / t1, f"ratio ≥ {T['tput_ratio']}",
                 t8 / t1 >= T["tput_ratio"]))
     b = d["build"]
-    res.add(Row("index build (build_index)", b["build_index_s"], "s", b["pure_encode_s"], "encode_passages",
+    res.add(Row("index build (build_index)", b["build_index_s"], "s", b["pure_encode_s"],
+                "encode_passages" + (", mean before/after" if len(b["pure_encode_runs_s"]) > 1 else ""),
                 b["ratio_build_over_pure"], f"ratio ≤ {T['build_ratio']}", b["ratio_build_over_pure"] <= T["build_ratio"],
-                f"{d['corpus']['passages']} passages"))
+                f"{d['corpus']['passages']} passages; encode inside the build: {b['encode_inside_build_s']:.1f} s"))
     cold = d["cold_start"]["median_s"]
     res.add(Row("cold start to /api/ready 200", cold, "s", target=f"≤ {T['cold_start_s']} s",
                 passed=cold <= T["cold_start_s"], note=f"median of {len(d['cold_start']['runs_s'])}"))
