@@ -231,8 +231,7 @@ def tune(engine: Engine, queries: list[EvalQuery], grid: dict[str, Iterable[floa
         engine.weights = weights
         per_style: dict[str, list[float]] = defaultdict(list)
         for q, a, dense, lexical, name in parts:
-            wd = engine.dense_weight(a)
-            fused = wd * dense + (1 - wd) * lexical + weights.name * name
+            fused = engine.fuse(a, dense, lexical, name)
             ranking = [engine.items[i].id for i in fused.argsort(kind="stable")[::-1][:10]]
             per_style[q.style].append(query_metrics(ranking, q.relevant)["mrr@10"])
         macro = sum(sum(v) / len(v) for v in per_style.values()) / len(per_style)

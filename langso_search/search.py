@@ -48,7 +48,7 @@ MIN_RELATIVE_SCORE = 0.3
 class FusionWeights:
     """Knobs of the adaptive fusion, set by `langso eval --tune` on data/eval/queries.jsonl (dev only).
 
-    On the 428 dev queries every setting on the best plateau gives restored queries a *higher* dense
+    On the 427 dev queries every setting on the best plateau gives restored queries a *higher* dense
     weight than accented ones: an accented query already gets exact-accent lexical evidence (the
     "~bán" tokens), while a restored one relies on the dense model to read the marks put back.
     The accented weight is flat between 0.15 and 0.25 there; we keep the upper end.
@@ -57,7 +57,7 @@ class FusionWeights:
     dense: float = 0.25  # dense weight for a query typed with diacritics
     dense_restored: float = 0.45  # dense weight when diacritics were restored
     dense_long_bonus: float = 0.0  # added for long queries (≥ 20 syllables); 0.15 tied on dev
-    name: float = 0.2  # weight of a platform-name match
+    name: float = 0.2  # weight of a platform-name match (fading for queries over 6 syllables)
     second_passage: float = 0.3  # share of the second-best passage in the item's dense score
     title_boost: float = 0.3  # lexical bonus for query words found in the title/aliases
 
@@ -158,6 +158,8 @@ class Engine:
         self._results_lock = threading.Lock()
         self._fuzzy_forms = [c for c in self._compacts if len(c) >= 5]
         self._sentences = [_sentences(item_document(item, display=True)) for item in self.items]
+        df = Counter(syll for sentences in self._sentences for syll in set().union(*(f for _, f in sentences)))
+        self._idf = {syll: float(np.log(len(self.items) / n)) + 0.1 for syll, n in df.items()}
         # Passages are stored item by item, so each item's rows are one contiguous block.
         self._starts = np.flatnonzero(np.r_[True, np.diff(self._passage_item) != 0])
         self._flat = built.dense.ntotal <= 50_000 and not isinstance(built.dense, faiss.IndexHNSW)
@@ -268,9 +270,18 @@ class Engine:
         if retriever == "lexical":
             return lexical, {"lexical": lexical}
         name = self.name_scores(q)
+        fused = self.fuse(q, dense, lexical, name)
+        return fused, {"dense": dense, "lexical": lexical, "name": name, "dense_weight": np.full(1, self.dense_weight(q))}
+
+    def name_weight(self, q: Query) -> float:
+        """Full weight for short, name-like queries; a long description that mentions "Zalo" in passing
+        is not asking for the Zalo platform, so the weight fades with length (6 syllables and up)."""
+        return self.weights.name * min(1.0, 6 / max(q.n_syllables, 1))
+
+    def fuse(self, q: Query, dense: np.ndarray, lexical: np.ndarray, name: np.ndarray) -> np.ndarray:
+        """The adaptive mix of the normalised retriever scores (used by search and by tuning)."""
         wd = self.dense_weight(q)
-        fused = wd * dense + (1 - wd) * lexical + self.weights.name * name
-        return fused, {"dense": dense, "lexical": lexical, "name": name, "dense_weight": np.full(1, wd)}
+        return wd * dense + (1 - wd) * lexical + self.name_weight(q) * name
 
     # ------------------------------------------------------------------ search
 
@@ -338,9 +349,9 @@ class Engine:
         wanted = set(q.content_syllables)
         exact = {s for s in syllables(q.restored) if fold(s) in wanted}  # "định" ≠ "đình" when marks are known
         sentences = self._sentences[row]
-        best, overlap = "", 0
-        for sentence, folded in sentences:
-            n = len(folded & wanted)
+        best, overlap = "", 0.0
+        for sentence, folded in sentences:  # the sentence sharing the rarest words with the query
+            n = sum(self._idf.get(s, 0.0) for s in folded & wanted)
             if n > overlap:
                 best, overlap = sentence, n
         chosen = best or (item.summary if isinstance(item, Platform) else item.problem)
