@@ -361,8 +361,6 @@ def load_index(index_dir: Path) -> BuiltIndex:
         raise IndexCorrupt(f"{build}: cannot read the build: {exc}") from exc
     if dense.ntotal != len(passages) or not isinstance(restorer, Restorer):
         raise IndexCorrupt(f"{build}: files disagree ({dense.ntotal} vectors, {len(passages)} passages)")
-    if isinstance(dense, faiss.IndexHNSW):
-        dense.hnsw.efSearch = int(manifest.get("ef_search", dense.hnsw.efSearch))
     return BuiltIndex(
         path=build,
         manifest=manifest,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from .corpus import CorpusError, CorpusInvalid, load_corpus
 from .embed import Embedder, make_embedder
-from .index import IndexCorrupt, IndexMissing, build_index, fingerprint, load_index, stale_reason
+from .index import BuiltIndex, IndexCorrupt, IndexMissing, build_index, fingerprint, load_index, stale_reason
 from .search import Engine
 from .settings import Settings
 
@@ -32,6 +32,7 @@ class OpenReport:
     built: bool = False
     reason: str | None = None
     corpus_errors: list[CorpusError] = field(default_factory=list)
+    index: BuiltIndex | None = field(default=None, repr=False)  # the verified build, so it is read once
 
 
 def ensure_index(
@@ -46,7 +47,7 @@ def ensure_index(
         if force:
             raise
         try:
-            load_index(settings.index_dir)
+            report.index = load_index(settings.index_dir)
         except (IndexMissing, IndexCorrupt):
             raise exc from None
         logger.error("corpus invalid, serving the previous index:\n%s", exc)
@@ -57,7 +58,7 @@ def ensure_index(
     )
     if reason is None:
         try:
-            load_index(settings.index_dir)
+            report.index = load_index(settings.index_dir)
         except (IndexMissing, IndexCorrupt) as exc:
             reason = f"index unreadable: {exc}"
     if reason is not None:
@@ -73,7 +74,7 @@ def open_engine(
     """A ready engine over the live index (built first when needed and ``build`` is true)."""
     embedder = embedder or make_embedder(settings)
     report = ensure_index(settings, embedder, progress) if build else OpenReport()
-    built = load_index(settings.index_dir)
+    built = report.index or load_index(settings.index_dir)
     if built.manifest.get("model_id") != embedder.model_id:
         raise IndexCorrupt(
             f"index was built with {built.manifest.get('model_id')!r} but the encoder is {embedder.model_id!r};"

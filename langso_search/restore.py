@@ -23,7 +23,7 @@ from pathlib import Path
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from .text import _WORD, expand_abbreviations, fold, has_marks, nfc, normalize, syllables
+from .text import _WORD, expand_abbreviations, fold, has_marks, nfc, normalize, syllables, underthesea
 
 _BOS = "<s>"
 _EOS = "</s>"
@@ -46,9 +46,7 @@ def seed_sentences() -> tuple[str, ...]:
 def bundled_word_list() -> tuple[str, ...]:
     """Vietnamese words from underthesea's Viet74K list (read from the installed package, not copied)."""
     try:
-        import underthesea
-
-        path = Path(underthesea.__file__).parent / "corpus" / "data" / "Viet74K.txt"
+        path = Path(underthesea().__file__).parent / "corpus" / "data" / "Viet74K.txt"
         lines = path.read_text(encoding="utf-8").splitlines()
     except (ImportError, OSError):
         return ()

@@ -163,6 +163,8 @@ class Engine:
         # Passages are stored item by item, so each item's rows are one contiguous block.
         self._starts = np.flatnonzero(np.r_[True, np.diff(self._passage_item) != 0])
         self._flat = built.dense.ntotal <= 50_000 and not isinstance(built.dense, faiss.IndexHNSW)
+        if isinstance(built.dense, faiss.IndexHNSW):  # a search-time knob: taken from settings, not the build
+            built.dense.hnsw.efSearch = settings.hnsw_ef_search
         self._matrix = (
             built.dense.reconstruct_n(0, built.dense.ntotal) if self._flat and built.dense.ntotal else None
         )
@@ -199,7 +201,9 @@ class Engine:
             second = np.maximum.reduceat(masked, self._starts)
             second = np.where(np.isfinite(second), second, best)
             return (best + self.weights.second_passage * second).astype(np.float32)
-        sims2, idx = self.built.dense.search(vec[None, :], min(self.built.dense.ntotal, 1024))
+        # the best passages, enough to aggregate per item for any k the API allows (faiss explores
+        # max(efSearch, this many) candidates)
+        sims2, idx = self.built.dense.search(vec[None, :], min(self.built.dense.ntotal, 4 * self.settings.max_k))
         best = np.full(len(self.items), -1.0, dtype=np.float32)
         second = np.full(len(self.items), -1.0, dtype=np.float32)
         for sim, i in zip(sims2[0], idx[0]):
@@ -319,7 +323,7 @@ class Engine:
         top = float(fused[order[0]]) if len(order) else 0.0
         relevant = [self.items[i] for i in order if fused[i] >= 0.5 * top and fused[i] > 0][:50]
         hits: list[Hit] = []
-        passing = [i for i in order if filters.accepts(self.items[i])]
+        passing = list(order) if filters == Filters() else [i for i in order if filters.accepts(self.items[i])]
         floor = MIN_RELATIVE_SCORE * float(fused[passing[0]]) if passing else 0.0  # relative to the best *allowed* hit
         for i in passing:
             item = self.items[i]

@@ -33,11 +33,31 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-@lru_cache(maxsize=1)
-def _text_normalize():  # type: ignore[no-untyped-def]
-    from underthesea import text_normalize
+# underthesea's __init__ tries to import optional pipelines (translate, classify …) which, when torch
+# and transformers are installed, load them: seconds and ~250 MB for tools we never call. Marking
+# them absent before the first import makes underthesea skip them (its own fallback for a missing extra).
+_UNUSED_UNDERTHESEA = (
+    "underthesea.pipeline.classification", "underthesea.pipeline.sentiment", "underthesea.pipeline.lang_detect",
+    "underthesea.pipeline.dependency_parse", "underthesea.pipeline.translate", "underthesea.agent",
+    "underthesea.address",
+)
 
-    return text_normalize
+
+@lru_cache(maxsize=1)
+def underthesea():  # type: ignore[no-untyped-def]
+    """The underthesea package, imported without its optional heavy pipelines."""
+    import sys
+
+    if "underthesea" not in sys.modules:
+        for name in _UNUSED_UNDERTHESEA:
+            sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+    import underthesea as package
+
+    return package
+
+
+def _text_normalize():  # type: ignore[no-untyped-def]
+    return underthesea().text_normalize
 
 
 def normalize(text: str) -> str:
@@ -113,9 +133,7 @@ def expand_abbreviations(text: str) -> str:
 
 def word_tokenize(text: str) -> list[str]:
     """underthesea word segmentation of accented text; multi-syllable words keep their spaces."""
-    from underthesea import word_tokenize as _wt
-
-    return list(_wt(nfc(text)))
+    return list(underthesea().word_tokenize(nfc(text)))
 
 
 def learn_compounds(texts: Iterable[str]) -> set[str]:
