@@ -152,6 +152,7 @@ def recommend(
 def serve(
     host: Optional[str] = typer.Option(None, "--host", help="Default 127.0.0.1"),
     port: Optional[int] = typer.Option(None, "--port", help="Default 8000"),
+    access_log: bool = typer.Option(False, "--access-log/--no-access-log", help="Log every request (off: faster)"),
     embedder: Optional[str] = EmbedderOpt,
     model: Optional[str] = ModelOpt,
 ) -> None:
@@ -164,7 +165,7 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     typer.echo(f"→ http://{settings.host}:{settings.port}/  (API docs: /docs)")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info",
-                h11_max_incomplete_event_size=256 * 1024)
+                access_log=access_log, h11_max_incomplete_event_size=256 * 1024)
 
 
 @app.command("eval")
