@@ -55,6 +55,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from langso_search.embed import EmbedderWrapper
+
 # ---------------------------------------------------------------------------- the query mix
 
 # (style, query). 40 realistic queries in the styles users type: with marks, without marks,
@@ -341,23 +343,12 @@ def snapshot_corpus(cfg: Config, workdir: Path) -> Path:
     return dst
 
 
-class TimedEmbedder:
+class TimedEmbedder(EmbedderWrapper):
     """Wraps an embedder and times its ``encode_passages`` calls (to split the build time)."""
 
     def __init__(self, inner: Any) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.passage_seconds = 0.0
-
-    @property
-    def dim(self) -> int:
-        return self.inner.dim
-
-    @property
-    def model_id(self) -> str:
-        return self.inner.model_id
-
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self.inner.encode_queries(texts)
 
     def encode_passages(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         t0 = time.perf_counter()

