@@ -20,7 +20,7 @@ from langso_search.api import create_app
 from langso_search.settings import get_settings
 
 OUT = Path(__file__).with_name("screenshot.png")
-QUERY = "toi muon ban cam qua mang"
+QUERY = "tau ca ra khoi mat lien lac voi gia dinh"
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -45,6 +45,8 @@ def main() -> None:
             page = browser.new_page(viewport={"width": width, "height": height})
             page.goto(f"http://127.0.0.1:{port}/?q={QUERY.replace(' ', '+')}")
             page.wait_for_selector(".card")
+            if width < 600:  # on the phone, show the answers rather than the header
+                page.evaluate("document.querySelector('#restored').scrollIntoView()")
             page.wait_for_timeout(300)
             shots.append(Image.open(io.BytesIO(page.screenshot())))
         browser.close()
