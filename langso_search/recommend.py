@@ -18,6 +18,7 @@ from .search import Engine, Hit
 from .text import fold
 
 MMR_LAMBDA = 0.75  # 1.0 = pure relevance, lower = more diverse
+SAME_PROBLEM = 0.6  # share of the best match from which a reason may say "cùng bài toán"
 
 
 class UnknownItem(KeyError):
@@ -169,21 +170,28 @@ def recommend(
     q_vec: np.ndarray | None = None
     source: Item | None = None
 
-    query_text = " ".join(x for x in (text or "", profile.as_text()) if x).strip()
+    text = (text or "").strip() or None
+    # how close each item's problem is to the asker's: the text's search score, or the item's likeness
+    problem_rel = np.zeros(n, dtype=np.float32)
+    query_text = text or profile.as_text()  # a profile alone is searched as a sentence, at a lower weight
     if query_text:
         q = engine.analyse(query_text)
         fused, _ = engine.score(q)
         top = float(fused.max()) if n else 0.0
-        relevance += (fused / top if top > 0 else fused).astype(np.float32) * (0.7 if not profile.is_empty() else 1.0)
-        q_vec = engine.cache.encode(q.restored)
+        text_rel = (fused / top if top > 0 else fused).astype(np.float32)
+        relevance += text_rel * (1.0 if profile.is_empty() else 0.7 if text else 0.4)
+        if text:
+            problem_rel = text_rel
+            q_vec = engine.cache.encode(q.restored)
     if item_id is not None:
         source = engine.corpus.get(item_id)
         if source is None:
             raise UnknownItem(item_id)
         row = engine._row[item_id]
-        sims = vectors @ vectors[row]
-        relevance += _minmax(sims) * (0.6 if query_text else 1.0)
-        q_vec = vectors[row] if q_vec is None else q_vec
+        sims = _minmax(vectors @ vectors[row])
+        relevance += sims * (0.6 if text else 1.0)
+        if q_vec is None:
+            q_vec, problem_rel = vectors[row], sims
         linked = _links(engine, source)
         for other in linked:
             relevance[engine._row[other]] += 0.5
@@ -209,9 +217,10 @@ def recommend(
         hits = []
         for i in chosen:
             why = list(dict.fromkeys(reasons[i]))
-            phrase = _problem_phrase(engine, i, q_vec) if query_text or source is not None else None
+            # "same problem" only when it really is close; a fitting profile is not the same problem
+            phrase = _problem_phrase(engine, i, q_vec) if problem_rel[i] >= SAME_PROBLEM else None
             if phrase:
-                why.insert(0 if query_text else len(why), f"cùng bài toán “{phrase}”")
+                why.insert(0 if text else len(why), f"cùng bài toán “{phrase}”")
             item = engine.items[i]
             if isinstance(item, Story) and item.platform_ids:
                 why.append("dùng " + ", ".join(_platform_names(engine, item.platform_ids)[:2]))
