@@ -209,17 +209,18 @@ def data_check(
     from .evaluate import load_queries
 
     folder = data_dir or get_settings().data_dir
+    counts: dict[str, int] = {}
     try:
         corpus = load_corpus(folder)
-        queries_path = folder / "eval" / "queries.jsonl"
-        n_queries = len(load_queries(queries_path, corpus)) if queries_path.is_file() else 0
+        for path in sorted((folder / "eval").glob("*.jsonl")):  # the dev set and any held-out set
+            counts[path.name] = len(load_queries(path, corpus))
     except CorpusInvalid as exc:
         for err in exc.errors:
             typer.echo(str(err), err=True)
         typer.echo(f"✗ {len(exc.errors)} lỗi / errors in {folder}", err=True)
         raise typer.Exit(1) from None
-    typer.echo(f"✓ {len(corpus.platforms)} platforms, {len(corpus.stories)} stories, "
-               f"{n_queries} eval queries OK ({folder})")
+    queries = ", ".join(f"{n} queries in eval/{name}" for name, n in counts.items()) or "no eval queries"
+    typer.echo(f"✓ {len(corpus.platforms)} platforms, {len(corpus.stories)} stories, {queries} OK ({folder})")
 
 
 def main() -> None:
