@@ -48,7 +48,7 @@ MIN_RELATIVE_SCORE = 0.3
 class FusionWeights:
     """Knobs of the adaptive fusion, set by `langso eval --tune` on data/eval/queries.jsonl (dev only).
 
-    On the 427 dev queries every setting on the best plateau gives restored queries a *higher* dense
+    On the 517 dev queries every setting on the best plateau gives restored queries a *higher* dense
     weight than accented ones: an accented query already gets exact-accent lexical evidence (the
     "~bán" tokens), while a restored one relies on the dense model to read the marks put back.
     The accented weight is flat between 0.15 and 0.25 there; we keep the upper end.
