@@ -87,33 +87,22 @@ def _same(a: str | None, b: str | None) -> bool:
 
 def profile_match(item: Item, profile: Profile, engine: Engine) -> tuple[float, list[str]]:
     """How well an item fits the profile (0–1) and the reasons, in Vietnamese."""
-    score, reasons = 0.0, []
+    wanted_groups = {fold(e) for e in profile.ethnic_groups}
+    # (values the item shares with the profile, weight, reason) — a place and a people only for stories
+    checks: list[tuple[list[str], float, str]] = []
     if isinstance(item, Story):
         loc = item.location
         if _same(profile.province, loc.province):
-            score += 0.3
-            reasons.append(f"cùng tỉnh {loc.province}")
+            checks.append(([loc.province], 0.3, "cùng tỉnh {}"))
         elif _same(profile.region, loc.region):
-            score += 0.2
-            reasons.append(f"cùng vùng {loc.region}")
-        terrains = [t for t in loc.terrain if t in profile.terrain]
-        if terrains:
-            score += 0.15
-            reasons.append(f"cùng địa hình {terrains[0]}")
-        wanted = {fold(e) for e in profile.ethnic_groups}
-        groups = [e for e in item.ethnic_groups if fold(e) in wanted]
-        if groups:
-            score += 0.2
-            reasons.append(f"cũng là đồng bào {groups[0]}")
-    sectors = [s for s in item.sectors if s in profile.sectors]
-    if sectors:
-        score += 0.25
-        reasons.append(f"cùng lĩnh vực {sectors[0]}")
-    audiences = [a for a in item.audiences if a in profile.audiences]
-    if audiences:
-        score += 0.1
-        reasons.append(f"dành cho {audiences[0]}")
-    return min(score, 1.0), reasons
+            checks.append(([loc.region], 0.2, "cùng vùng {}"))
+        checks.append(([t for t in loc.terrain if t in profile.terrain], 0.15, "cùng địa hình {}"))
+        checks.append(([e for e in item.ethnic_groups if fold(e) in wanted_groups], 0.2, "cũng là đồng bào {}"))
+    checks.append(([s for s in item.sectors if s in profile.sectors], 0.25, "cùng lĩnh vực {}"))
+    checks.append(([a for a in item.audiences if a in profile.audiences], 0.1, "dành cho {}"))
+    shared = [(found, weight, reason) for found, weight, reason in checks if found]
+    score = sum(weight for _, weight, _ in shared)
+    return min(score, 1.0), [reason.format(found[0]) for found, _, reason in shared]
 
 
 def _platform_names(engine: Engine, ids: list[str]) -> list[str]:
