@@ -85,7 +85,7 @@ def _same(a: str | None, b: str | None) -> bool:
     return bool(a and b and fold(a) == fold(b))
 
 
-def profile_match(item: Item, profile: Profile, engine: Engine) -> tuple[float, list[str]]:
+def profile_match(item: Item, profile: Profile) -> tuple[float, list[str]]:
     """How well an item fits the profile (0–1) and the reasons, in Vietnamese."""
     wanted_groups = {fold(e) for e in profile.ethnic_groups}
     # (values the item shares with the profile, weight, reason) — a place and a people only for stories
@@ -130,7 +130,9 @@ def _problem_phrase(engine: Engine, row: int, q_vec: np.ndarray | None) -> str |
     if q_vec is None:
         return None
     item = engine.items[row]
-    idx = [i for i, p in enumerate(engine.built.passages) if engine._passage_item[i] == row and p.kind == "problem"]
+    start = int(engine._starts[row])  # an item's passages are one contiguous block
+    end = int(engine._starts[row + 1]) if row + 1 < len(engine._starts) else len(engine.built.passages)
+    idx = [i for i in range(start, end) if engine.built.passages[i].kind == "problem"]
     if not idx:
         return None
     vecs = np.vstack([engine.built.dense.reconstruct(i) for i in idx])
@@ -194,7 +196,7 @@ def recommend(
             if not why and set(item.sectors) & set(source.sectors):
                 why.append(f"cùng lĩnh vực {next(s for s in item.sectors if s in source.sectors)}")
         if not profile.is_empty():
-            score, more = profile_match(item, profile, engine)
+            score, more = profile_match(item, profile)
             relevance[i] += 0.3 * score
             why += more
         reasons[i] = why
