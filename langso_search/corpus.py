@@ -84,6 +84,18 @@ class _Strict(BaseModel):
 # ---------------------------------------------------------------------------- schema
 
 
+class Check(_Strict):
+    """What an audit's reading of the sources confirmed, so the next audit can start from there."""
+
+    on: str = Field(pattern=r"^20\d\d-(0[1-9]|1[0-2])$", description="Month of the reading, YYYY-MM")
+    read: list[str] = Field(min_length=1, description="URLs actually read")
+    claims: list[str] = Field(min_length=1, description="Claims the reading confirmed (short phrases)")
+    unreadable: list[str] = Field(default_factory=list, description="Sources that could not be read")
+    note: str = ""
+
+    _read = field_validator("read", "unreadable")(lambda cls, v: _urls(v))
+
+
 class Person(_Strict):
     name: str = Field(min_length=1, description="Name as the source gives it")
     role: str = Field("", description="Role as the source gives it (nông dân, giám đốc HTX …)")
@@ -133,6 +145,10 @@ class Platform(_Strict):
     cost: str | None = None
     make_in_vietnam: bool
     sources: list[str] = Field(min_length=1)
+    stories: Literal["none yet"] | None = Field(
+        None, description="'none yet': no story links this platform yet, on purpose (kept for its own value)"
+    )
+    checked: Check | None = None
 
     @property
     def type(self) -> ItemType:
@@ -169,6 +185,7 @@ class Story(_Strict):
     result: str = Field(min_length=10)
     lessons: list[str] = Field(min_length=1)
     sources: list[str] = Field(min_length=1)
+    checked: Check | None = None
 
     @property
     def type(self) -> ItemType:
