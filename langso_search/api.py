@@ -123,9 +123,25 @@ class SearchHit(BaseModel):
     explain: dict[str, float] | None = None
 
 
+class Alternative(BaseModel):
+    text: str = Field(description="Another reading of an unaccented query (n-best restoration)")
+    probability: float
+
+
+class PlatformRef(BaseModel):
+    id: str
+    name: str
+
+
 class SearchResponse(BaseModel):
     query: str
     restored_query: str
+    alternatives: list[Alternative] = Field(default_factory=list)
+    exact: bool = False
+    no_match: bool = False
+    confidence: float = 1.0
+    total: int = 0
+    offset: int = 0
     took_ms: float
     results: list[SearchHit]
     facets: dict[str, dict[str, int]]

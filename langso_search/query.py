@@ -21,6 +21,14 @@ STOP_SYLLABLES = frozenset(
 
 
 @dataclass(frozen=True)
+class Reading:
+    """One candidate reading of an unaccented query, with the restorer's probability for it."""
+
+    text: str
+    probability: float
+
+
+@dataclass(frozen=True)
 class Query:
     """One analysed query."""
 
@@ -32,6 +40,8 @@ class Query:
     tokens: tuple[str, ...]  # lexical tokens (folded syllables + compounds; marked syllables if typed)
     accent_ratio: float  # share of syllables the user typed with marks
     n_syllables: int
+    alternatives: tuple[Reading, ...] = ()  # other close readings (n-best restoration), best first
+    exact: bool = False  # "Tìm đúng chữ tôi gõ": no restoration, lexical on the folded form only
 
     @property
     def was_restored(self) -> bool:

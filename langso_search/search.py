@@ -118,6 +118,10 @@ class SearchResult:
     hits: list[Hit]
     facets: dict[str, dict[str, int]]
     took_ms: float
+    total: int = 0  # items above the relevance floor that pass the filters (hits is one page of them)
+    offset: int = 0  # rank of hits[0] among those ``total``
+    no_match: bool = False  # nothing in the corpus fits the query (calibrated; see confidence)
+    confidence: float = 1.0  # in [0, 1]: how sure the engine is that the best hit fits
 
 
 class Engine:
