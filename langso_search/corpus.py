@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .vocab import AUDIENCES, REGIONS, SECTORS, TERRAINS
 
@@ -94,6 +94,14 @@ class Check(_Strict):
     note: str = ""
 
     _read = field_validator("read", "unreadable")(lambda cls, v: _urls(v))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _yaml_on(cls, value: Any) -> Any:
+        """YAML 1.1 reads a bare ``on:`` key as the boolean true; accept it as the ``on`` field."""
+        if isinstance(value, dict) and True in value and "on" not in value:
+            value = {("on" if k is True else k): v for k, v in value.items()}
+        return value
 
 
 class Person(_Strict):

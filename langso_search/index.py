@@ -39,6 +39,7 @@ from .embed import Embedder
 from .restore import Restorer, bundled_word_list, seed_sentences
 from .settings import Settings
 from .text import Tokenizer, learn_compounds, nfc, normalize
+from .vector_cache import CacheStats, VectorCache
 
 logger = logging.getLogger(__name__)
 
@@ -260,7 +261,12 @@ def build_index(
                 progress("encode", done, len(passages))
 
         t0 = time.perf_counter()
-        vectors = embedder.encode_passages([p.text for p in passages], progress=tick)
+        texts = [p.text for p in passages]
+        if settings.vector_cache:
+            cache = VectorCache(index_dir / "vector-cache", embedder.model_id, embedder.dim)
+            vectors, cache_stats = cache.encode(texts, embedder, progress=tick)
+        else:
+            vectors, cache_stats = embedder.encode_passages(texts, progress=tick), CacheStats(misses=len(texts))
         encode_s = time.perf_counter() - t0
         if vectors.shape != (len(passages), embedder.dim):
             raise IndexError_(f"encoder returned {vectors.shape}, expected {(len(passages), embedder.dim)}")
@@ -295,6 +301,8 @@ def build_index(
                 "counts": {"platforms": len(corpus.platforms), "stories": len(corpus.stories),
                            "passages": len(passages)},
                 "timing_s": {"encode": round(encode_s, 3), "total": round(time.perf_counter() - started, 3)},
+                "encoded": {"passages": cache_stats.misses, "reused": cache_stats.hits,
+                            "cache_ignored": cache_stats.ignored},
                 "files": {f: _sha256(tmp / f) for f in _FILES},
             }
         )

@@ -78,6 +78,9 @@ class Settings(BaseSettings):
         description="Passages from which the dense index is HNSW instead of exact (bench: HNSW with k=1024, as "
         "search uses it, beats the exact numpy product from ~10k passages)",
     )
+    vector_cache: bool = Field(
+        True, description="Reuse passage vectors of unchanged passages across builds (index/vector-cache/)"
+    )
     hnsw_m: int = Field(32, ge=4, le=128)
     hnsw_ef_search: int = Field(64, ge=8, le=4096)
     hnsw_ef_construction: int = Field(80, ge=8, le=4096)
