@@ -7,6 +7,7 @@ blocks the event loop, and ``/api/health`` answers while searches run.
 from __future__ import annotations
 
 import logging
+import os
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -20,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
 from .corpus import Item, Story, item_summary, province_names
+from .embed import encoder_info
 from .pipeline import EngineHolder
 from .recommend import Profile, UnknownItem, recommend
 from .search import Engine, Filters, Hit, count_facets
@@ -186,6 +188,9 @@ class ReadyResponse(BaseModel):
     built_at: str | None = None
     dense_kind: str | None = None
     counts: dict[str, int] = Field(default_factory=dict)
+    build_id: str | None = Field(None, description="The index build served; replicas agree when they serve the same")
+    pid: int | None = Field(None, description="The worker process that answered")
+    encoder: dict[str, Any] = Field(default_factory=dict, description="OpenMP settings and micro-batching counters")
     error: str | None = None
 
 
@@ -294,7 +299,10 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
             import anyio
 
             await anyio.to_thread.run_sync(app.state.holder.open)
+        if settings.index_poll_s > 0:
+            app.state.holder.watch(settings.index_poll_s)
         yield
+        app.state.holder.stop()
 
     app = FastAPI(
         title="langso-search",
@@ -380,7 +388,8 @@ def _routes(app: FastAPI) -> None:
             return JSONResponse(body.model_dump(), status_code=503)
         m = engine.built.manifest
         return ReadyResponse(ready=True, model_id=m.get("model_id"), corpus_hash=m.get("corpus_digest"),
-                             built_at=m.get("built_at"), dense_kind=m.get("dense_kind"), counts=m.get("counts", {}))
+                             built_at=m.get("built_at"), dense_kind=m.get("dense_kind"), counts=m.get("counts", {}),
+                             build_id=holder.build_id, pid=os.getpid(), encoder=encoder_info(engine.embedder))
 
     @app.get("/api/search", response_model=SearchResponse, responses=ERRORS, tags=["search"])
     def search(

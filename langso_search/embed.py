@@ -249,3 +249,16 @@ def _make_base(settings: Settings) -> Embedder:
         passage_prefix=settings.st_passage_prefix,
         batch_size=settings.embed_batch_size,
     )
+
+
+def encoder_info(embedder: Embedder) -> dict[str, Any]:
+    """What /api/ready says about the encoder: OpenMP settings in force and micro-batching counters."""
+    import os
+
+    info: dict[str, Any] = {name: os.environ.get(name) for name in ("OMP_WAIT_POLICY", "OMP_NUM_THREADS", "GOMP_SPINCOUNT")}
+    info["torch_loaded"] = "torch" in __import__("sys").modules
+    stats = getattr(embedder, "stats", None)
+    if stats is not None:
+        info["batches"] = {"calls": stats.calls, "queries": stats.queries, "largest": stats.largest,
+                           "mean": round(stats.mean_batch, 2)}
+    return info

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 
 from .corpus import CorpusError, CorpusInvalid, load_corpus
 from .embed import Embedder, make_embedder
-from .index import BuiltIndex, IndexCorrupt, IndexMissing, build_index, fingerprint, load_index, stale_reason
+from .index import (
+    BuiltIndex, IndexCorrupt, IndexMissing, build_index, current_build, fingerprint, load_index, stale_reason,
+)
 from .search import Engine
 from .settings import Settings
 
@@ -100,6 +102,46 @@ class EngineHolder:
         self.report = OpenReport()
         self.error: str | None = None
         self._rebuild_lock = threading.Lock()
+        self._stop = threading.Event()
+
+    @property
+    def build_id(self) -> str | None:
+        """The name of the build this process serves (replicas agree when they serve the same one)."""
+        return self.engine.built.path.name if self.engine is not None else None
+
+    def follow_current(self) -> bool:
+        """Switch to the build ``index/CURRENT`` names if it is not the one served; True if switched.
+
+        Several worker processes share one index folder: ``langso build`` (or one worker's rebuild)
+        writes a new build and switches CURRENT atomically; every worker follows within one poll.
+        """
+        live = current_build(self.settings.index_dir)
+        if live is None or self.engine is None or live.name == self.build_id:
+            return False
+        with self._rebuild_lock:
+            embedder = self._embedder or self.engine.embedder
+            engine, _ = open_engine(self.settings, embedder, build=False)
+            warm_up(engine)
+            self.engine = engine
+        logger.info("now serving index build %s", engine.built.path.name)
+        return True
+
+    def watch(self, interval_s: float) -> threading.Thread:
+        """Poll CURRENT every ``interval_s`` seconds in a daemon thread (errors are logged, never raised)."""
+
+        def loop() -> None:
+            while not self._stop.wait(interval_s):
+                try:
+                    self.follow_current()
+                except Exception:  # noqa: BLE001 - a half-written or bad build: keep serving the old one
+                    logger.exception("cannot switch to the new index build")
+
+        thread = threading.Thread(target=loop, name="langso-index-watch", daemon=True)
+        thread.start()
+        return thread
+
+    def stop(self) -> None:
+        self._stop.set()
 
     def open(self) -> None:
         try:

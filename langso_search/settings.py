@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     rate_limit: str | None = Field(None, description="Per-IP limit like '60/minute'; empty means off")
     max_body_bytes: int = Field(64_000, ge=1024, description="Largest accepted request body")
     auto_build: bool = Field(True, description="Build the index at start-up when it is missing or stale")
+    index_poll_s: float = Field(
+        5.0, ge=0, description="How often a running service checks index/CURRENT for a new build (0 = never)"
+    )
 
 
 @lru_cache(maxsize=1)
