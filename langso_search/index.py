@@ -361,7 +361,8 @@ def load_index(index_dir: Path) -> BuiltIndex:
             digest=snapshot["digest"],
         )
         passages = [Passage(**p) for p in json.loads((build / "passages.json").read_text(encoding="utf-8"))]
-        dense = faiss.read_index(str(build / "dense.faiss"))
+        # memory-mapped and read-only: worker processes serving one build share its pages
+        dense = faiss.read_index(str(build / "dense.faiss"), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
         lexical = json.loads((build / "lexical.json").read_text(encoding="utf-8"))
         with (build / "restorer.pkl").open("rb") as fh:
             restorer = pickle.load(fh)  # noqa: S301 - our own file, checksum verified above
