@@ -310,12 +310,41 @@ def data_check(
             typer.echo(str(err), err=True)
         typer.echo(f"✗ {len(exc.errors)} lỗi / errors in {folder}", err=True)
         raise typer.Exit(1) from None
+    from .coverage import coverage
+
+    warnings = coverage(corpus).warnings
     if as_json:
-        _echo_json({"ok": True, "errors": [], "folder": str(folder), "platforms": len(corpus.platforms),
-                    "stories": len(corpus.stories), "queries": counts})
+        _echo_json({"ok": True, "errors": [], "warnings": warnings, "folder": str(folder),
+                    "platforms": len(corpus.platforms), "stories": len(corpus.stories), "queries": counts})
         return
+    for warning in warnings:
+        typer.echo(f"! {warning}", err=True)
     queries = ", ".join(f"{n} queries in eval/{name}" for name, n in counts.items()) or "no eval queries"
     typer.echo(f"✓ {len(corpus.platforms)} platforms, {len(corpus.stories)} stories, {queries} OK ({folder})")
+
+
+@data_app.command("report")
+def data_report(
+    data_dir: Optional[Path] = typer.Option(None, help="Corpus folder (default: settings.data_dir)"),
+    png: Path = typer.Option(Path("coverage.png"), "--png", help="Where to write the sector × region heatmap"),
+    as_json: bool = typer.Option(False, "--json", help="Print the coverage as JSON"),
+) -> None:
+    """Độ phủ / coverage for editors: sector × region table, ethnic groups, years, themes, loose ends."""
+    from .corpus import CorpusInvalid, load_corpus
+    from .coverage import coverage, draw_heatmap, format_report
+
+    folder = data_dir or get_settings().data_dir
+    try:
+        cov = coverage(load_corpus(folder))
+    except CorpusInvalid as exc:
+        typer.echo(f"✗ {len(exc.errors)} lỗi / errors in {folder}: run `langso data check`", err=True)
+        raise typer.Exit(1) from None
+    draw_heatmap(cov, png)
+    if as_json:
+        _echo_json({**cov.to_json(), "png": str(png)})
+        return
+    typer.echo(format_report(cov))
+    typer.echo(f"\n→ {png} (heatmap / bản đồ nhiệt)")
 
 
 def main() -> None:
