@@ -255,8 +255,15 @@ def encoder_info(embedder: Embedder) -> dict[str, Any]:
     """What /api/ready says about the encoder: OpenMP settings in force and micro-batching counters."""
     import os
 
+    import sys
+
+    from . import OMP_PROFILE
+
     info: dict[str, Any] = {name: os.environ.get(name) for name in ("OMP_WAIT_POLICY", "OMP_NUM_THREADS", "GOMP_SPINCOUNT")}
-    info["torch_loaded"] = "torch" in __import__("sys").modules
+    info["omp_profile"] = OMP_PROFILE
+    info["torch_loaded"] = "torch" in sys.modules
+    if info["torch_loaded"]:
+        info["note"] = "torch is loaded: OpenMP threads wait passively so the two pools do not starve each other"
     stats = getattr(embedder, "stats", None)
     if stats is not None:
         info["batches"] = {"calls": stats.calls, "queries": stats.queries, "largest": stats.largest,
