@@ -6,6 +6,7 @@ blocks the event loop, and ``/api/health`` answers while searches run.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from contextlib import asynccontextmanager
@@ -553,7 +554,10 @@ def _routes(app: FastAPI) -> None:
         """Every filter value with its number of items over the whole corpus."""
         return count_facets(engine.items)
 
-    assets = StaticAssets(STATIC)
+    # the controlled values the page's selects offer, placed in index.html (no request for them on load)
+    vocab = {"sector": SECTORS, "region": REGIONS, "terrain": TERRAINS, "audience": AUDIENCES,
+             "province": sorted(set(province_names().values()))}
+    assets = StaticAssets(STATIC, json.dumps(vocab, ensure_ascii=False, separators=(",", ":")))
 
     @app.get("/", include_in_schema=False)
     def index_page(request: Request) -> Response:

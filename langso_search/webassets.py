@@ -39,8 +39,9 @@ def _media_type(path: Path) -> str:
 class StaticAssets:
     """Files of one folder, by bare name only (no sub-folder, no way out), re-read when they change."""
 
-    def __init__(self, folder: Path = STATIC) -> None:
+    def __init__(self, folder: Path = STATIC, page_data: str = "{}") -> None:
         self.folder = folder
+        self.page_data = page_data.replace("</", "<\\/")  # JSON placed in index.html (never closes its <script>)
         self._cache: dict[str, Asset] = {}
 
     def names(self) -> dict[str, Path]:
@@ -58,7 +59,8 @@ class StaticAssets:
             return cached
         body = path.read_bytes()
         if name == "index.html":
-            body = self._fingerprint(body.decode("utf-8")).encode("utf-8")
+            html = self._fingerprint(body.decode("utf-8")).replace("{/*PAGE_DATA*/}", self.page_data)
+            body = html.encode("utf-8")
         asset = Asset(body, '"' + hashlib.sha256(body).hexdigest()[:16] + '"', _media_type(path), mtime)
         self._cache[name] = asset
         return asset
@@ -84,7 +86,7 @@ class StaticAssets:
             cache = "no-cache"
         else:
             cache = YEAR if request.query_params.get("v") == self.version(name) else SHORT
-        headers = {"ETag": asset.etag, "Cache-Control": cache, "Vary": "Accept-Encoding"}
+        headers = {"ETag": asset.etag, "Cache-Control": cache}
         if asset.etag in request.headers.get("if-none-match", ""):
             return Response(status_code=304, headers=headers)
         return Response(asset.body, media_type=asset.media_type, headers=headers)
