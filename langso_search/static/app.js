@@ -236,10 +236,18 @@
     var p = new URLSearchParams(location.search);
     var st = { q: (p.get("q") || "").trim(), item: p.get("item") || "", exact: p.get("exact") === "1",
       n: Math.min(100, Math.max(PAGE, parseInt(p.get("n"), 10) || PAGE)) };
-    FILTERS.forEach(function (f) { st[f] = (p.get(f) || "").trim(); });
+    FILTERS.forEach(function (f) { st[f] = canonical(f, (p.get(f) || "").trim()); });
     if (st.type !== "story" && st.type !== "platform") st.type = "";
     st.official = p.get("official") === "1" ? readOfficial(p) : null;
     return st;
+  }
+
+  /** A filter value as the selects spell it: "Tay Bac" in a typed link means "Tây Bắc". */
+  function canonical(name, value) {
+    if (!value) return "";
+    var key = fold(value);
+    var found = facetValues(name).filter(function (v) { return fold(v) === key; })[0];
+    return found || value;
   }
 
   function readOfficial(p) {
@@ -324,6 +332,9 @@
 
   function runSearch(st) {
     var seq = ++searchSeq;
+    document.body.classList.toggle("has-query", !!st.q);
+    var active = FILTERS.filter(function (f) { return st[f]; }).length;
+    $("#filters-active").textContent = active ? "(" + active + " đang chọn)" : "";
     hideError();
     els.more.hidden = true;
     if (!st.q) {
@@ -1095,6 +1106,8 @@
     els.filters = {};
     FILTERS.forEach(function (f) { els.filters[f] = $("#f-" + f); });
     if ("scrollRestoration" in history) history.scrollRestoration = "manual";
+    // phones: the filters fold under one line (the results come first); wide screens keep them open
+    if (document.documentElement.clientWidth < 960) $("#filters-details").open = false;
 
     loadPageData();
     fillFilters(null);
