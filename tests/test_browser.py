@@ -41,6 +41,7 @@ ARTIFACTS = Path(__file__).parent / "_artifacts"
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1366, "height": 800}
 QUERY = "tau ca ra khoi mat lien lac voi gia dinh"  # typed without diacritics on purpose
+PAGED_QUERY = "ban nong san qua mang"  # more than one page of results on the fixture corpus
 XSS_QUERY = "<img src=x onerror=window.__xss=1>bán cam"
 MIN_PNG_BYTES = 20 * 1024
 TIMEOUT_MS = 15_000
@@ -186,7 +187,7 @@ SMALL_TARGETS = """() => {
     const cs = getComputedStyle(target);
     if (cs.visibility === 'hidden' || cs.display === 'none') continue;
     const r = target.getBoundingClientRect();
-    if (r.width <= 1 || r.height <= 1 || r.right <= 0 || r.left >= innerWidth) continue;  // not shown
+    if (r.width <= 1 || r.height <= 1 || r.right <= 0 || r.bottom <= 0 || r.left >= innerWidth) continue;  // not shown
     if (r.width < 43.5 || r.height < 43.5) {
       out.push(`${target.tagName.toLowerCase()}.${target.className} "${(target.textContent || '').trim().slice(0, 30)}" `
         + `${Math.round(r.width)}x${Math.round(r.height)}`);
@@ -350,7 +351,7 @@ def test_phone_results_story_and_back(open_tab: Any, artifacts: Path, live_serve
     page.wait_for_function(DETAIL_READY)
     assert page.locator("#detail-title").inner_text().strip() == title
     assert f"item={story.get_attribute('data-id')}" in page.url
-    assert "Làm theo thế nào" in page.locator("#detail .howto").inner_text()
+    assert page.locator("#detail .howto h3").text_content() == "Làm theo thế nào"
     no_small_targets(page, "the phone story dialog")
     no_orphan_punctuation(page, "the phone story dialog")
     page.go_back()
@@ -368,7 +369,7 @@ def test_phone_results_story_and_back(open_tab: Any, artifacts: Path, live_serve
     platform_link.click()
     page.wait_for_function(f"() => document.querySelector('#detail-title').textContent.trim() === {json.dumps(platform_name)}"
                            " && document.querySelector('#detail').getAttribute('aria-busy') === 'false'")
-    assert page.locator("#detail-badge").inner_text().strip().lower() == "nền tảng"
+    assert page.locator("#detail-badge").text_content() == "Nền tảng"
     page.go_back()
     page.wait_for_function(f"() => document.querySelector('#detail-title').textContent.trim() === {json.dumps(title)}")
     assert f"item={story.get_attribute('data-id')}" in page.url
@@ -390,13 +391,15 @@ def test_phone_results_story_and_back(open_tab: Any, artifacts: Path, live_serve
     page.wait_for_function(RESULTS_SETTLED)
 
     # "Xem thêm" loads the next page up to the total; the address keeps how many are shown
-    total = api_search(live_server, q=QUERY, k=10)["total"]
+    search(page, PAGED_QUERY)
+    total = api_search(live_server, q=PAGED_QUERY, k=10)["total"]
     assert total > 10, "the fixture query must have more than one page"
+    assert page.locator("#result-count").inner_text() == f"Tìm thấy {total} kết quả"
     page.click("#more")
     page.wait_for_function(f"() => document.querySelectorAll('#results article.card').length === {min(total, 20)}")
     ids = page.eval_on_selector_all("#results article.card", "cs => cs.map(c => c.dataset.id)")
-    assert ids == [r["id"] for r in api_search(live_server, q=QUERY, k=20)["results"]]
-    assert page.locator("#more").is_hidden() == (total <= 20)
+    assert ids == [r["id"] for r in api_search(live_server, q=PAGED_QUERY, k=20)["results"]]
+    assert page.locator("#results-more").is_hidden() == (total <= 20)
     page.reload()
     page.wait_for_function(RESULTS_SETTLED)
     assert page.locator("#results article.card").count() == min(total, 20)
@@ -404,7 +407,7 @@ def test_phone_results_story_and_back(open_tab: Any, artifacts: Path, live_serve
     # XSS: markup in the query stays text
     search(page, XSS_QUERY)
     assert page.evaluate("typeof window.__xss") == "undefined"
-    assert page.evaluate("document.querySelectorAll('img[src=\\"x\\"]').length") == 0
+    assert page.evaluate("document.querySelectorAll('img[src=x]').length") == 0
     assert page.input_value("#q") == XSS_QUERY
     tab.assert_no_errors()
 
@@ -418,7 +421,7 @@ def test_every_story_has_how_to_follow(open_tab: Any, small_engine: Engine) -> N
         page.wait_for_function(f"() => document.querySelector('#detail-title').textContent.trim() === {json.dumps(story.title)}"
                                " && document.querySelector('#detail').getAttribute('aria-busy') === 'false'")
         howto = page.locator("#detail .howto")
-        assert howto.locator("h3").inner_text().strip().lower() == "làm theo thế nào", story.id
+        assert howto.locator("h3").text_content() == "Làm theo thế nào", story.id
         names = howto.locator(".platform-link").all_inner_texts()
         assert names, story.id
         assert howto.locator("ol li").count() >= 1, story.id  # the first steps

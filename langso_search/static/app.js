@@ -336,7 +336,7 @@
     var active = FILTERS.filter(function (f) { return st[f]; }).length;
     $("#filters-active").textContent = active ? "(" + active + " đang chọn)" : "";
     hideError();
-    els.more.hidden = true;
+    els.moreBox.hidden = true;
     if (!st.q) {
       rendered = null;
       els.restored.hidden = true;
@@ -400,8 +400,8 @@
   function updateMore() {
     var r = rendered;
     var left = r ? r.total - r.hits.length : 0;
-    els.more.hidden = !(r && left > 0 && !r.data.no_match);
-    if (!els.more.hidden) els.more.setAttribute("aria-label", "Xem thêm (còn " + left + " kết quả)");
+    els.moreBox.hidden = !(r && left > 0 && !r.data.no_match);
+    if (!els.moreBox.hidden) els.more.setAttribute("aria-label", "Xem thêm (còn " + left + " kết quả)");
   }
 
   function announce(r) {
@@ -1102,6 +1102,7 @@
     els.official = $("#official-form");
     els.officialResults = $("#official-results");
     els.more = $("#more");
+    els.moreBox = $("#results-more");
     els.skip = $("#skip-results");
     els.filters = {};
     FILTERS.forEach(function (f) { els.filters[f] = $("#f-" + f); });
