@@ -30,20 +30,20 @@
   var TYPE_LABEL = { story: T.story, platform: T.platform };
 
   var CSS = [
-    ":host{all:initial;display:block;margin:1rem 0;font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans',Arial,sans-serif;font-size:15px;line-height:1.4;color:#1b1f24;contain:content}",
-    ".box{border:1px solid #d5dae0;border-top:3px solid #9d1a1e;border-radius:8px;background:#fff;padding:.6rem .75rem .5rem}",
-    "h2{margin:0 0 .4rem;font-size:1rem;line-height:1.3;color:#7a1216;font-weight:800}",
-    "ul{list-style:none;margin:0;padding:0;display:grid;gap:.4rem}",
+    ":host{all:initial;display:block;margin:1rem 0;font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans',Arial,sans-serif;font-size:14px;line-height:1.35;color:#1b1f24;contain:content}",
+    ".box{border:1px solid #d5dae0;border-top:3px solid #9d1a1e;border-radius:8px;background:#fff;padding:.5rem .65rem .25rem}",
+    "h2{margin:0 0 .3rem;font-size:15px;line-height:1.3;color:#7a1216;font-weight:800}",
+    "ul{list-style:none;margin:0;padding:0;display:grid;gap:.35rem}",
     "a{color:#0b4f8a}",
-    "a.item{display:block;min-height:44px;box-sizing:border-box;text-decoration:none;color:inherit;border:1px solid #e1e5ea;border-left:4px solid #0d6b4f;border-radius:6px;padding:.35rem .55rem;background:#fafbfc}",
+    "a.item{display:block;min-height:44px;box-sizing:border-box;text-decoration:none;color:inherit;border:1px solid #e1e5ea;border-left:4px solid #0d6b4f;border-radius:6px;padding:.25rem .5rem;background:#fafbfc}",
     "a.item.platform{border-left-color:#1d4fa8}",
     "a.item:hover{background:#f1f5fa;border-color:#b9c6d6}",
     "a:focus-visible{outline:3px solid #ffbf00;outline-offset:2px;box-shadow:0 0 0 2px #1b1f24}",
     ".badge{font-size:.7rem;font-weight:700;letter-spacing:.03em;text-transform:uppercase;color:#0b4d39;margin-right:.3rem}",
     ".platform .badge{color:#173f86}",
     ".title{font-weight:700;color:#083a66;display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden}",
-    ".reason{display:block;font-size:.8125rem;color:#4a3c00;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}",
-    ".more{display:inline-flex;align-items:center;min-height:44px;font-size:.9375rem;font-weight:600}",
+    ".reason{display:block;font-size:12px;color:#4a3c00;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}",
+    ".more{display:inline-flex;align-items:center;min-height:44px;font-size:14px;font-weight:600}",
     "@container (min-width: 36rem){ul{grid-template-columns:repeat(3,minmax(0,1fr))}.title{-webkit-line-clamp:3}}"
   ].join("\n");
 
@@ -79,9 +79,12 @@
 
   function request(origin, payload) {
     var ctrl = typeof AbortController === "function" ? new AbortController() : null;
-    var timer = setTimeout(function () { if (ctrl) ctrl.abort(); }, TIMEOUT_MS);
+    var timer;
     var timeout = new Promise(function (_, reject) {
-      setTimeout(function () { reject(new Error("timed out after " + TIMEOUT_MS + " ms")); }, TIMEOUT_MS + 50);
+      timer = setTimeout(function () {
+        reject(new Error("timed out after " + TIMEOUT_MS + " ms"));
+        if (ctrl) ctrl.abort();
+      }, TIMEOUT_MS);
     });
     var call = fetch(origin + "/api/recommend", {
       method: "POST", mode: "cors", credentials: "omit", signal: ctrl ? ctrl.signal : undefined,
