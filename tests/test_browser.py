@@ -416,7 +416,7 @@ def test_every_story_has_how_to_follow(open_tab: Any, small_engine: Engine) -> N
     tab = open_tab(PHONE)
     page = tab.page
     tab.goto("/")
-    for story in small_engine.corpus.stories:
+    for n, story in enumerate(small_engine.corpus.stories):
         page.evaluate(f"window.LangsoApp.openDetail({json.dumps(story.id)})")
         page.wait_for_function(f"() => document.querySelector('#detail-title').textContent.trim() === {json.dumps(story.title)}"
                                " && document.querySelector('#detail').getAttribute('aria-busy') === 'false'")
@@ -426,8 +426,25 @@ def test_every_story_has_how_to_follow(open_tab: Any, small_engine: Engine) -> N
         assert names, story.id
         assert howto.locator("ol li").count() >= 1, story.id  # the first steps
         assert "Hỏi ở đâu" in howto.inner_text()
+        if n == 0:  # the dialog keeps keyboard focus inside it
+            for _ in range(40):
+                page.keyboard.press("Tab")
+                assert page.evaluate("document.querySelector('#detail').contains(document.activeElement)")
+            page.keyboard.press("Shift+Tab")
+            assert page.evaluate("document.querySelector('#detail').contains(document.activeElement)")
         page.click("#detail-close")
         page.wait_for_function(DETAIL_CLOSED)
+    # a shared link of a story: its platform on top, then "Đóng" closes both and leaves the results
+    story = small_engine.corpus.stories[0]
+    tab.goto(f"/?q={urllib.parse.quote(QUERY)}&item={story.id}")
+    page.wait_for_function(DETAIL_READY)
+    page.locator("#detail .howto .platform-link").first.click()
+    page.wait_for_function("() => document.querySelector('#detail-badge').textContent === 'Nền tảng'")
+    page.click("#detail-close")
+    page.wait_for_function(DETAIL_CLOSED)
+    page.wait_for_function("() => !location.search.includes('item=') && location.search.includes('q=')")
+    page.wait_for_function(RESULTS_SETTLED)
+    assert page.evaluate("document.querySelector('#detail').open") is False
     tab.assert_no_errors()
 
 
@@ -442,8 +459,23 @@ def test_desktop_facets_paging_and_province(open_tab: Any, artifacts: Path, live
     tab = open_tab(DESKTOP)
     page = tab.page
     tab.goto("/")
+    page.evaluate("""window.__events = [];
+      for (const name of ['langso:results', 'langso:open'])
+        document.addEventListener(name, e => window.__events.push([name, e.detail]));""")
     search(page, QUERY)
     check_results_for_query(page, live_server)
+    # the analytics hooks: what was shown, then what was opened
+    name, detail = page.evaluate("window.__events.at(-1)")
+    card_ids = page.eval_on_selector_all("#results article.card", "cs => cs.map(c => c.dataset.id)")
+    assert name == "langso:results" and detail["query"] == QUERY and detail["ids"] == card_ids
+    assert detail["total"] == api_search(live_server, q=QUERY, k=10)["total"] and detail["no_match"] is False
+    assert "tàu cá" in detail["restored_query"]
+    page.locator("#results article.card").nth(1).locator(".btn-detail").click()
+    page.wait_for_function(DETAIL_READY)
+    assert page.evaluate("window.__events.at(-1)") == ["langso:open", {"id": card_ids[1], "rank": 2, "query": QUERY}]
+    page.keyboard.press("Escape")
+    page.wait_for_function(DETAIL_CLOSED)
+    assert page.locator(".feedback-slot").count() == 2  # for the analytics helper: under the list, in the dialog
     aside, results = page.locator("aside.filters").bounding_box(), page.locator("#results").bounding_box()
     assert aside and results and aside["x"] + aside["width"] <= results["x"], (aside, results)
     page.evaluate("document.fonts.ready.then(() => true)")

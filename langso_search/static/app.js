@@ -27,6 +27,7 @@
   var lastFocus = null;            // element focused before the detail view opened
   var detailSeq = 0;
   var detailIsOpen = false;
+  var closing = false;             // "Đóng" went back through the item entries; popstate lands under them
   var officialKey = "";            // the official profile on screen
   var debug = /(?:^|[?&])debug=1(?:&|$)/.test(location.search);
 
@@ -717,7 +718,12 @@
   function closeDetail() {
     var d = depth();
     hideDetail();
-    if (d > 0) { history.go(-d); return; }
+    if (d > 0) { closing = true; history.go(-d); return; } // the popstate handler finishes (see onPopState)
+    dropItemParam();
+  }
+
+  /** The entry under the items we pushed may itself name an item (an opened ?item= link): drop it there. */
+  function dropItemParam() {
     var p = new URLSearchParams(location.search);
     p.delete("item");
     var s = p.toString();
@@ -1170,7 +1176,13 @@
       document.body.classList.remove("view-official");
     });
 
-    window.addEventListener("popstate", function () { syncToUrl(false); });
+    window.addEventListener("popstate", function () {
+      if (closing) {
+        closing = false;
+        if (readState().item) dropItemParam();
+      }
+      syncToUrl(false);
+    });
     if (!history.state || !history.state.ls) history.replaceState({ ls: 1, depth: 0 }, "");
     syncToUrl(true);
   }
