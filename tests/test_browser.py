@@ -476,6 +476,9 @@ def test_desktop_facets_paging_and_province(open_tab: Any, artifacts: Path, live
     page.keyboard.press("Escape")
     page.wait_for_function(DETAIL_CLOSED)
     assert page.locator(".feedback-slot").count() == 2  # for the analytics helper: under the list, in the dialog
+    no_small_targets(page, "the desktop results")
+    no_orphan_punctuation(page, "the desktop results")
+    no_timing_shown(page)
     aside, results = page.locator("aside.filters").bounding_box(), page.locator("#results").bounding_box()
     assert aside and results and aside["x"] + aside["width"] <= results["x"], (aside, results)
     page.evaluate("document.fonts.ready.then(() => true)")

@@ -1055,8 +1055,9 @@
   /** In the official answer every example carries what a printout needs: source and first steps. */
   function appendOfficialExtras(card, hit, type) {
     var src = safeUrl(hit.url);
-    if (type === "story" && src) {
-      card.appendChild(el("p", { className: "card__source" }, "Nguồn: ", externalLink(src, src)));
+    if (src) {
+      card.appendChild(el("p", { className: "card__source" }, type === "story" ? "Nguồn: " : "Trang chính thức: ",
+        externalLink(src, src)));
     }
     var steps = el("div", { className: "card__steps" });
     card.appendChild(steps);
