@@ -24,12 +24,12 @@ from typing import Any
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import httpx  # noqa: E402
-import uvicorn  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
+import httpx
+import uvicorn
+from playwright.sync_api import sync_playwright
 
-from langso_search.api import create_app  # noqa: E402
-from langso_search.settings import get_settings  # noqa: E402
+from langso_search.api import create_app
+from langso_search.settings import get_settings
 
 ROOT = Path(__file__).resolve().parent
 QUERY = "toi muon ban cam qua mang"
