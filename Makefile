@@ -56,7 +56,7 @@ eval: install                        ## quality table per query style (BM25, den
 	$(LANGSO) eval --out bench/eval.json
 
 bench: install-dev                   ## latency/throughput/scale benchmark, as ratios (bench/results.md)
-	$(PY) -m bench
+	$(PY) -m bench && $(PY) bench/web_perf.py
 
 clean:
 	rm -rf index/build-* index/.tmp-* index/CURRENT

@@ -1,4 +1,5 @@
-"""Regenerate docs/screenshot.png: the page answering an unaccented query, desktop and phone side by side.
+"""Regenerate docs/screenshot.png: a 360 px phone opening a shared link of an unaccented query, and the end of
+a story there ("Làm theo thế nào"), side by side.
 
 Usage: .venv/bin/python docs/screenshot.py   (needs Debian chromium and the dev extra: playwright)
 """
@@ -21,8 +22,8 @@ from langso_search.settings import get_settings
 
 OUT = Path(__file__).with_name("screenshot.png")
 QUERY = "tau ca ra khoi mat lien lac voi gia dinh"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def main() -> None:
@@ -41,14 +42,18 @@ def main() -> None:
     shots = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        for width, height in ((1280, 860), (390, 860)):
-            page = browser.new_page(viewport={"width": width, "height": height})
-            page.goto(f"http://127.0.0.1:{port}/?q={QUERY.replace(' ', '+')}")
-            page.wait_for_selector(".card")
-            if width < 600:  # on the phone, show the answers rather than the header
-                page.evaluate("document.querySelector('#restored').scrollIntoView()")
-            page.wait_for_timeout(300)
-            shots.append(Image.open(io.BytesIO(page.screenshot())))
+        page = browser.new_page(viewport={"width": 360, "height": 740}, device_scale_factor=2)
+        page.goto(f"http://127.0.0.1:{port}/?q={QUERY.replace(' ', '+')}")
+        page.wait_for_selector("#results .card")
+        page.evaluate("document.fonts.ready.then(() => true)")
+        page.wait_for_timeout(300)
+        shots.append(Image.open(io.BytesIO(page.screenshot())))  # a shared link on a phone: answers at once
+        page.click("#results .card--story .card__link")
+        page.wait_for_function("document.querySelector('#detail').getAttribute('aria-busy') === 'false'")
+        page.evaluate("document.querySelector('#detail .howto').scrollIntoView({block: 'start'})")
+        page.evaluate("document.querySelector('#detail').scrollBy(0, -70)")
+        page.wait_for_timeout(300)
+        shots.append(Image.open(io.BytesIO(page.screenshot())))  # the end of a story: what to do now
         browser.close()
     server.should_exit = True
     canvas = Image.new("RGB", (sum(s.width for s in shots) + 24, max(s.height for s in shots)), "white")

@@ -6,8 +6,10 @@ blocks the event loop, and ``/api/health`` answers while searches run.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+from collections.abc import Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -15,19 +17,22 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
-from .corpus import Item, Story, item_summary, province_names
+from .corpus import Item, Platform, Story, item_summary, province_names
 from .embed import encoder_info
+from .facets import match_value, value_key
 from .pipeline import EngineHolder
 from .recommend import Profile, UnknownItem, recommend
 from .search import Engine, Filters, Hit, count_facets
 from .settings import Settings, get_settings
 from .text import normalize, syllables
 from .vocab import AUDIENCES, REGIONS, SECTORS, TERRAINS
+from .webassets import StaticAssets
 
 logger = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -111,6 +116,11 @@ class BodyLimit:
 # ---------------------------------------------------------------------------- models
 
 
+class PlatformRef(BaseModel):
+    id: str
+    name: str
+
+
 class SearchHit(BaseModel):
     id: str
     type: Literal["story", "platform"]
@@ -123,16 +133,12 @@ class SearchHit(BaseModel):
     province: str | None = None
     url: str | None = None
     explain: dict[str, float] | None = None
+    platforms: list[PlatformRef] | None = Field(None, description="A story's platforms with their names")
 
 
 class Alternative(BaseModel):
     text: str = Field(description="Another reading of an unaccented query (n-best restoration)")
     probability: float
-
-
-class PlatformRef(BaseModel):
-    id: str
-    name: str
 
 
 class SearchResponse(BaseModel):
@@ -147,6 +153,21 @@ class SearchResponse(BaseModel):
     took_ms: float
     results: list[SearchHit]
     facets: dict[str, dict[str, int]]
+
+
+class HowToPlatform(BaseModel):
+    id: str
+    name: str
+    how_to_start: list[str]
+    operator: str
+    url: str | None = None
+    cost: str | None = None
+
+
+class HowToResponse(BaseModel):
+    suggested: bool = Field(description="True when the story used no platform: the engine's closest fit")
+    reason: str | None = None
+    platforms: list[HowToPlatform]
 
 
 class RecommendHit(SearchHit):
@@ -205,9 +226,16 @@ def item_dict(item: Item) -> dict[str, Any]:
     return data
 
 
-def hit_model(hit: Hit, explain: bool = False, cls: type[SearchHit] = SearchHit, **extra: Any) -> SearchHit:
+def platform_names(engine: Engine) -> dict[str, str]:
+    """Platform id → display name (what a page needs to label a story's platforms without a list)."""
+    return {p.id: p.name for p in engine.corpus.platforms}
+
+
+def hit_model(hit: Hit, explain: bool = False, cls: type[SearchHit] = SearchHit,
+              names: Mapping[str, str] | None = None, **extra: Any) -> SearchHit:
     item = hit.item
     story = item if isinstance(item, Story) else None
+    refs = [PlatformRef(id=p, name=(names or {}).get(p, p)) for p in story.platform_ids] if story else None
     return cls(
         id=item.id,
         type=item.type,
@@ -220,6 +248,7 @@ def hit_model(hit: Hit, explain: bool = False, cls: type[SearchHit] = SearchHit,
         province=story.location.province if story else None,
         url=item.url,
         explain={k: v for k, v in hit.explain.items() if isinstance(v, (int, float))} if explain else None,
+        platforms=refs,
         **extra,
     )
 
@@ -262,22 +291,25 @@ def check_text(text: str, settings: Settings, field: str = "q") -> str:
 
 
 def check_choice(value: str | None, allowed: tuple[str, ...] | list[str], name: str) -> str | None:
-    if value is None or value == "":
+    """The allowed spelling of ``value``, matched accent- and case-insensitively ("Tay Bac" = "Tây Bắc")."""
+    if value is None or value.strip() == "":
         return None
-    if value not in allowed:
+    found = match_value(value, allowed)
+    if found is None:
         raise ApiError(422, "unknown_filter", f"Giá trị “{value}” của bộ lọc {name} không có trong danh mục.",
                        f"Unknown value {value!r} for filter {name}; allowed: {', '.join(allowed)}")
-    return value
+    return found
 
 
 def check_province(value: str | None) -> str | None:
     if not value:
         return None
     names = province_names()
-    if value not in names:
+    folded = {value_key(k): v for k, v in names.items()}
+    if value not in names and value_key(value) not in folded:
         raise ApiError(422, "unknown_filter", f"Không có tỉnh/thành “{value}” (34 tỉnh/thành sau sáp nhập 2025).",
                        f"Unknown province {value!r} (one of the 34 provinces after the 2025 merger).")
-    return names[value]
+    return names.get(value) or folded[value_key(value)]
 
 
 def check_k(k: int, settings: Settings) -> int:
@@ -316,6 +348,8 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
     _limits(app, settings)
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # HTML, JS, CSS and JSON over a slow phone line: ~4-6× smaller
+    app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6)
 
     # Added last, so outermost: the 413 above and the rate limiter's 429 carry CORS headers too (a widget on
     # another allowed origin can read those errors instead of seeing an opaque network failure).
@@ -404,8 +438,15 @@ def _routes(app: FastAPI) -> None:
         terrain: str | None = None,
         audience: str | None = None,
         explain: bool = False,
+        offset: Annotated[int, Query(ge=0, le=10_000, description="Rank of the first hit (paging)")] = 0,
+        exact: Annotated[bool, Query(description="Search the text as typed (no diacritic restoration)")] = False,
+        debug: Annotated[bool, Query(description="Accepted for the page's ?debug=1; changes nothing")] = False,
     ) -> Response:
-        """Stories and platforms ranked best first for a problem typed in plain Vietnamese."""
+        """Stories and platforms ranked best first for a problem typed in plain Vietnamese.
+
+        ``total`` counts every hit above the relevance floor that passes the filters; ``results`` is the page
+        ``offset`` … ``offset + k``. Each facet counts what a click on its value would give, under the query
+        and the *other* active filters."""
         check_text(q, settings)
         filters = Filters(
             type=check_choice(type, ("story", "platform"), "type"),
@@ -415,10 +456,16 @@ def _routes(app: FastAPI) -> None:
             terrain=check_choice(terrain, TERRAINS, "terrain"),
             audience=check_choice(audience, AUDIENCES, "audience"),
         )
-        result = engine.search(q, k=check_k(k, settings), filters=filters, explain=explain)
+        result = engine.search(q, k=check_k(k, settings), filters=filters, explain=explain, offset=offset,
+                               exact=exact)
+        names = platform_names(engine)
         body = SearchResponse(
-            query=q, restored_query=result.query.restored, took_ms=round(result.took_ms, 2),
-            results=[hit_model(h, explain) for h in result.hits], facets=result.facets,
+            query=q, restored_query=result.query.restored,
+            alternatives=[Alternative(text=a.text, probability=round(a.probability, 4))
+                          for a in result.query.alternatives],
+            exact=exact, no_match=result.no_match, confidence=round(result.confidence, 4),
+            total=result.total, offset=result.offset, took_ms=round(result.took_ms, 2),
+            results=[hit_model(h, explain, names=names) for h in result.hits], facets=result.facets,
         )
         # already a validated model: serialise it once (FastAPI would validate it again)
         return Response(body.model_dump_json(), media_type="application/json")
@@ -449,9 +496,11 @@ def _routes(app: FastAPI) -> None:
         except UnknownItem:
             raise ApiError(404, "unknown_item", f"Không có mục “{body.item_id}”.",
                            f"Unknown item id {body.item_id!r}.") from None
+        names = platform_names(engine)
         return RecommendResponse(
-            stories=[hit_model(h, cls=RecommendHit, reason=h.explain["reason"]) for h in rec.stories],
-            platforms=[hit_model(h, cls=RecommendHit, reason=h.explain["reason"]) for h in rec.platforms],
+            stories=[hit_model(h, cls=RecommendHit, reason=h.explain["reason"], names=names) for h in rec.stories],
+            platforms=[hit_model(h, cls=RecommendHit, reason=h.explain["reason"], names=names)
+                       for h in rec.platforms],
         )
 
     @app.get("/api/items", response_model=ItemsResponse, responses=ERRORS, tags=["items"])
@@ -482,25 +531,54 @@ def _routes(app: FastAPI) -> None:
             rec = recommend(engine, item_id=item_id, k=k)
         except UnknownItem:
             raise ApiError(404, "unknown_item", f"Không có mục “{item_id}”.", f"Unknown item id {item_id!r}.") from None
+        names = platform_names(engine)
         return RecommendResponse(
-            stories=[hit_model(h, cls=RecommendHit, reason=h.explain["reason"]) for h in rec.stories],
-            platforms=[hit_model(h, cls=RecommendHit, reason=h.explain["reason"]) for h in rec.platforms],
+            stories=[hit_model(h, cls=RecommendHit, reason=h.explain["reason"], names=names) for h in rec.stories],
+            platforms=[hit_model(h, cls=RecommendHit, reason=h.explain["reason"], names=names)
+                       for h in rec.platforms],
         )
+
+    @app.get("/api/items/{item_id}/howto", response_model=HowToResponse, responses=ERRORS, tags=["items"])
+    def howto(item_id: str, engine: EngineDep) -> HowToResponse:
+        """How to follow an item: its platforms' first steps and who runs them. A story that used no
+        platform gets the engine's closest fitting platform, marked ``suggested``."""
+        found = engine.corpus.get(item_id)
+        if found is None:
+            raise ApiError(404, "unknown_item", f"Không có mục “{item_id}”.", f"Unknown item id {item_id!r}.")
+        suggested, reason = False, None
+        if isinstance(found, Platform):
+            platforms = [found]
+        else:
+            platforms = [p for p in (engine.corpus.get(pid) for pid in found.platform_ids) if isinstance(p, Platform)]
+        if not platforms:
+            best = recommend(engine, item_id=item_id, k=1).platforms[:1]
+            platforms = [h.item for h in best if isinstance(h.item, Platform)]
+            suggested, reason = True, (best[0].explain.get("reason") if best else None)
+        return HowToResponse(suggested=suggested, reason=reason, platforms=[
+            HowToPlatform(id=p.id, name=p.name, how_to_start=list(p.how_to_start), operator=p.operator,
+                          url=p.url, cost=p.cost) for p in platforms])
 
     @app.get("/api/facets", tags=["items"])
     def facets(engine: EngineDep) -> dict[str, dict[str, int]]:
         """Every filter value with its number of items over the whole corpus."""
         return count_facets(engine.items)
 
+    # the controlled values the page's selects offer, placed in index.html (no request for them on load)
+    vocab = {"sector": SECTORS, "region": REGIONS, "terrain": TERRAINS, "audience": AUDIENCES,
+             "province": sorted(set(province_names().values()))}
+    assets = StaticAssets(STATIC, json.dumps(vocab, ensure_ascii=False, separators=(",", ":")))
+
     @app.get("/", include_in_schema=False)
-    def index_page() -> FileResponse:
-        return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
+    def index_page(request: Request) -> Response:
+        response = assets.response("index.html", request)
+        if response is None:
+            raise ApiError(404, "not_found", "Không tìm thấy địa chỉ này.", "Not found.")
+        return response
 
     @app.get("/{filename}", include_in_schema=False)
-    def static_file(filename: str) -> FileResponse:
+    def static_file(filename: str, request: Request) -> Response:
         """Files of ``static/`` by bare name only: no folder, no way out of it."""
-        allowed = {p.name: p for p in STATIC.iterdir() if p.is_file()} if STATIC.is_dir() else {}
-        path = allowed.get(filename)
-        if path is None:
+        response = assets.response(filename, request)
+        if response is None:
             raise ApiError(404, "not_found", "Không tìm thấy địa chỉ này.", "Not found.")
-        return FileResponse(path, headers={"Cache-Control": "public, max-age=300"})
+        return response

@@ -30,15 +30,15 @@ import faiss
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from .corpus import Corpus, Item, Platform, Story
+from .corpus import Corpus, Item, Platform
 from .embed import Embedder, QueryCache
+from .facets import FACET_FIELDS, FacetIndex, facet_values
 from .index import BuiltIndex, item_document
 from .query import STOP_SYLLABLES, Query, analyse
 from .settings import Settings
 from .text import fold, syllables
 
 Retriever = Literal["hybrid", "dense", "lexical"]
-FACET_FIELDS = ("type", "sector", "region", "province", "terrain", "audience")
 # A hit scoring below this share of the best hit (among those the filters allow) is noise for the
 # user: every item has *some* dense similarity. search() leaves it out; evaluation ranks everything.
 MIN_RELATIVE_SCORE = 0.3
@@ -64,7 +64,8 @@ class FusionWeights:
 
 @dataclass
 class Filters:
-    """Hard filters; a value must equal the item's (one of its list values) to pass."""
+    """Hard filters; a value must equal the item's (one of its list values) to pass. The engine applies
+    them as numpy masks (:class:`~langso_search.facets.FacetIndex`); ``accepts`` is the per-item reference."""
 
     type: str | None = None
     sector: str | None = None
@@ -86,17 +87,8 @@ class Filters:
         return True
 
 
-def facet_values(item: Item) -> dict[str, list[str]]:
-    """The facet values of an item (platforms have no place; stories use their story fields)."""
-    if isinstance(item, Story):
-        loc = item.location
-        return {"type": ["story"], "sector": list(item.sectors), "region": [loc.region],
-                "province": [loc.province], "terrain": list(loc.terrain), "audience": list(item.audiences)}
-    return {"type": ["platform"], "sector": list(item.sectors), "region": [], "province": [],
-            "terrain": [], "audience": list(item.audiences)}
-
-
 def count_facets(items: Iterable[Item]) -> dict[str, dict[str, int]]:
+    """Facet counts over ``items`` (the whole collection for /api/facets)."""
     counts: dict[str, Counter[str]] = {name: Counter() for name in FACET_FIELDS}
     for item in items:
         for name, values in facet_values(item).items():
@@ -145,6 +137,7 @@ class Engine:
         self.cache = QueryCache(embedder, settings.query_cache_size)
         self.items = corpus.items
         self._row = {item.id: i for i, item in enumerate(self.items)}
+        self.facet_index = FacetIndex(self.items)
         self._passage_item = np.array([self._row[p.item_id] for p in built.passages], dtype=np.int64)
         self._bm25 = bm25s.BM25()
         self._bm25.index([toks or [""] for toks in built.doc_tokens], show_progress=False)
@@ -300,49 +293,56 @@ class Engine:
         filters: Filters | None = None,
         explain: bool = False,
         retriever: Retriever = "hybrid",
+        offset: int = 0,
+        exact: bool = False,
     ) -> SearchResult:
+        """Hits ``offset`` … ``offset + k`` of the ranked list; ``total`` counts the whole list.
+        ``exact`` asks for the text as typed (no diacritic restoration)."""
         started = time.perf_counter()
         filters = filters or Filters()
-        key = (text, k, tuple(vars(filters).values()), explain, retriever)
+        key = (text, k, tuple(vars(filters).values()), explain, retriever, offset, exact)
         with self._results_lock:
             cached = self._results.get(key)
             if cached is not None:
                 self._results.move_to_end(key)
         if cached is not None:  # a repeated query: same answer, measured again
             return replace(cached, took_ms=(time.perf_counter() - started) * 1000)
-        result = self._search(text, k, filters, explain, retriever, started)
+        result = self._search(text, k, filters, explain, retriever, started, offset, exact)
         with self._results_lock:
             self._results[key] = result
             while len(self._results) > 1024:
                 self._results.popitem(last=False)
         return result
 
+    def ranked(self, fused: np.ndarray, filters: Filters) -> np.ndarray:
+        """Rows passing ``filters`` and the relevance floor, best first (ties in corpus order)."""
+        allowed = np.flatnonzero(self.facet_index.mask(filters))
+        if not allowed.size:
+            return allowed
+        # relative to the best *allowed* hit; float32 arithmetic exactly as FacetIndex.counts does it
+        floor = MIN_RELATIVE_SCORE * fused[allowed].max(keepdims=True)
+        keep = allowed[fused[allowed] >= floor]
+        return keep[np.argsort(-fused[keep], kind="stable")]
+
     def _search(
-        self, text: str, k: int, filters: Filters, explain: bool, retriever: Retriever, started: float
+        self, text: str, k: int, filters: Filters, explain: bool, retriever: Retriever, started: float,
+        offset: int = 0, exact: bool = False,
     ) -> SearchResult:
         q = self.analyse(text)
         fused, parts = self.score(q, retriever)
-        order = np.argsort(-fused, kind="stable")
-        # facets: over the items that are reasonably relevant (not the long tail of every item)
-        top = float(fused[order[0]]) if len(order) else 0.0
-        relevant = [self.items[i] for i in order if fused[i] >= 0.5 * top and fused[i] > 0][:50]
+        order = self.ranked(fused, filters)
         hits: list[Hit] = []
-        passing = list(order) if filters == Filters() else [i for i in order if filters.accepts(self.items[i])]
-        floor = MIN_RELATIVE_SCORE * float(fused[passing[0]]) if passing else 0.0  # relative to the best *allowed* hit
-        for i in passing:
-            item = self.items[i]
-            if fused[i] < floor:
-                break
+        for i in order[offset : offset + k]:
             info: dict[str, Any] = {}
             if explain:
                 info = {name: round(float(v[i]), 4) for name, v in parts.items() if name != "dense_weight"}
                 if "dense_weight" in parts:
                     info["dense_weight"] = round(float(parts["dense_weight"][0]), 3)
                 info["fused"] = round(float(fused[i]), 4)
-            hits.append(Hit(item, float(fused[i]), self.snippet(i, q), info))
-            if len(hits) >= k:
-                break
-        return SearchResult(q, hits, count_facets(relevant), (time.perf_counter() - started) * 1000)
+            hits.append(Hit(self.items[i], float(fused[i]), self.snippet(int(i), q), info))
+        facets = self.facet_index.counts(fused, filters, MIN_RELATIVE_SCORE)
+        return SearchResult(q, hits, facets, (time.perf_counter() - started) * 1000,
+                            total=int(order.size), offset=offset)
 
     def rank_ids(self, text: str, retriever: Retriever = "hybrid", k: int = 10) -> list[str]:
         """Ids of the top ``k`` items (no snippets, no filters): what evaluation needs."""

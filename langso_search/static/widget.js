@@ -4,7 +4,11 @@
  *   <script src="https://HOST/widget.js" data-item="postmart" data-text="ban nong san qua mang" data-k="4"></script>
  *
  * Inserts, right after its own <script> tag, an element with class "langso-widget" whose shadow root
- * shows "Goi y cho ban" (suggestions for you): hits from POST {origin}/api/recommend, each linking to {origin}/?item=ID.
+ * shows "Goi y cho ban" (suggestions for you): at most 3 compact hits from POST {origin}/api/recommend,
+ * each linking to {origin}/?item=ID, and "Xem them tren Lang so" (more on Lang so) to the full page.
+ * Styles live in the shadow root: nothing leaks into the host page or from it (:host resets inheritance).
+ * When the API fails, answers with an error, or takes over 3 s, the widget removes itself and logs one
+ * console warning: the host page never shows an error box.
  * The API origin is the origin of the script's own src. The only global is window.LangsoWidget.
  * All API text is inserted with textContent.
  */
@@ -12,43 +16,36 @@
   "use strict";
 
   var current = document.currentScript; // must be read now: it is null once this run ends
-  var MAX_K = 12;
+  var MAX_ITEMS = 3;
+  var TIMEOUT_MS = 3000;
   // UI text (Vietnamese, escaped). English meaning in the comments.
   var T = {
     story: "C\u00e2u chuy\u1ec7n",                                   // Story
     platform: "N\u1ec1n t\u1ea3ng",                                  // Platform
     title: "G\u1ee3i \u00fd cho b\u1ea1n",                            // Suggestions for you
     label: "G\u1ee3i \u00fd cho b\u1ea1n t\u1eeb L\u00e0ng s\u1ed1", // Suggestions for you from Lang so
-    brand: "L\u00e0ng s\u1ed1",                                      // Lang so
-    loading: "\u0110ang t\u1ea3i g\u1ee3i \u00fd\u2026",                 // Loading suggestions...
-    failed: "Ch\u01b0a t\u1ea3i \u0111\u01b0\u1ee3c g\u1ee3i \u00fd. Vui l\u00f2ng th\u1eed l\u1ea1i sau.", // Could not load, try later
-    missing: "Thi\u1ebfu data-item ho\u1eb7c data-text \u0111\u1ec3 g\u1ee3i \u00fd.", // data-item or data-text missing
-    none: "Ch\u01b0a c\u00f3 g\u1ee3i \u00fd ph\u00f9 h\u1ee3p.",               // No matching suggestion yet
-    more: "T\u00ecm th\u00eam c\u00e1ch l\u00e0m hay tr\u00ean L\u00e0ng s\u1ed1 \u2192", // Find more on Lang so ->
-    dot: " \u00b7 "
+    more: "Xem th\u00eam tr\u00ean L\u00e0ng s\u1ed1",                   // More on Lang so
+    newTab: " (m\u1edf trong th\u1ebb m\u1edbi)"                       // (opens in a new tab)
   };
   var TYPE_LABEL = { story: T.story, platform: T.platform };
 
   var CSS = [
-    ":host{all:initial;display:block;margin:1.25rem 0;font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans',Arial,sans-serif;font-size:16px;line-height:1.5;color:#1b1f24}",
-    ".box{border:1px solid #d5dae0;border-top:4px solid #9d1a1e;border-radius:10px;background:#fff;padding:.85rem 1rem 1rem;box-shadow:0 1px 3px rgba(16,24,40,.08)}",
-    ".head{display:flex;align-items:center;justify-content:space-between;gap:.5rem;margin:0 0 .6rem}",
-    "h2{margin:0;font-size:1.1rem;line-height:1.3;color:#7a1216;font-weight:800}",
-    ".brand{font-size:.8rem;color:#5b6570;white-space:nowrap}",
-    "ul{list-style:none;margin:0;padding:0;display:grid;gap:.55rem}",
-    "a.item{display:block;text-decoration:none;color:inherit;border:1px solid #e1e5ea;border-left:5px solid #0d6b4f;border-radius:8px;padding:.55rem .7rem;background:#fafbfc}",
+    ":host{all:initial;display:block;margin:1rem 0;font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans',Arial,sans-serif;font-size:14px;line-height:1.35;color:#1b1f24;contain:content}",
+    ".box{border:1px solid #d5dae0;border-top:3px solid #9d1a1e;border-radius:8px;background:#fff;padding:.5rem .65rem .25rem}",
+    "h2{margin:0 0 .3rem;font-size:15px;line-height:1.3;color:#7a1216;font-weight:800}",
+    "ul{list-style:none;margin:0;padding:0;display:grid;grid-template-columns:minmax(0,1fr);gap:.35rem}",
+    "li{min-width:0}",
+    "a{color:#0b4f8a}",
+    "a.item{display:block;min-height:44px;box-sizing:border-box;text-decoration:none;color:inherit;border:1px solid #e1e5ea;border-left:4px solid #0d6b4f;border-radius:6px;padding:.25rem .5rem;background:#fafbfc}",
     "a.item.platform{border-left-color:#1d4fa8}",
     "a.item:hover{background:#f1f5fa;border-color:#b9c6d6}",
     "a:focus-visible{outline:3px solid #ffbf00;outline-offset:2px;box-shadow:0 0 0 2px #1b1f24}",
-    ".badge{display:inline-block;font-size:.7rem;font-weight:700;letter-spacing:.03em;text-transform:uppercase;color:#fff;background:#0d6b4f;border-radius:3px;padding:.05rem .35rem;margin-right:.35rem;vertical-align:.12em}",
-    ".platform .badge{background:#1d4fa8}",
-    ".title{font-weight:700;color:#083a66;text-decoration:underline;text-decoration-color:rgba(8,58,102,.35);text-underline-offset:2px}",
-    ".place{color:#5b6570;font-size:.875rem}",
-    ".reason{display:block;margin-top:.25rem;font-size:.875rem;color:#4a3c00;background:#fff8e1;border-radius:4px;padding:.2rem .45rem}",
-    ".msg{margin:0;font-size:.9375rem;color:#3d4650}",
-    ".msg.error{color:#a4161a}",
-    ".more{display:inline-block;margin-top:.7rem;font-size:.9375rem;color:#0b4f8a;font-weight:600}",
-    "@media (prefers-reduced-motion:no-preference){.loading::after{content:'';display:inline-block;width:.8em;height:.8em;margin-left:.4em;border:2px solid #c9d3de;border-top-color:#0b4f8a;border-radius:50%;animation:s .8s linear infinite;vertical-align:-.1em}@keyframes s{to{transform:rotate(360deg)}}}"
+    ".badge{font-size:.7rem;font-weight:700;letter-spacing:.03em;text-transform:uppercase;color:#0b4d39;margin-right:.3rem}",
+    ".platform .badge{color:#173f86}",
+    ".title{font-weight:700;color:#083a66;display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden}",
+    ".reason{display:block;font-size:12px;color:#4a3c00;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}",
+    ".more{display:inline-flex;align-items:center;min-height:44px;font-size:14px;font-weight:600}",
+    "@container (min-width: 36rem){ul{grid-template-columns:repeat(3,minmax(0,1fr))}.title{-webkit-line-clamp:3}}"
   ].join("\n");
 
   function make(doc, tag, cls, text) {
@@ -65,8 +62,41 @@
 
   function clampK(v) {
     var n = parseInt(v, 10);
-    if (!isFinite(n) || n < 1) return null;
-    return Math.min(n, MAX_K);
+    if (!isFinite(n) || n < 1) return MAX_ITEMS;
+    return Math.min(n, MAX_ITEMS);
+  }
+
+  /** Stories first, then platforms, at most `k` in all, each id once. */
+  function pick(data, k) {
+    var seen = {}, out = [];
+    var stories = Array.isArray(data && data.stories) ? data.stories : [];
+    var platforms = Array.isArray(data && data.platforms) ? data.platforms : [];
+    var nPlatforms = stories.length ? Math.min(1, platforms.length) : platforms.length;
+    stories.slice(0, k - nPlatforms).concat(platforms).forEach(function (h) {
+      if (out.length < k && h && h.id != null && !seen[h.id]) { seen[h.id] = 1; out.push(h); }
+    });
+    return out;
+  }
+
+  function request(origin, payload) {
+    var ctrl = typeof AbortController === "function" ? new AbortController() : null;
+    var timer;
+    var timeout = new Promise(function (_, reject) {
+      timer = setTimeout(function () {
+        reject(new Error("timed out after " + TIMEOUT_MS + " ms"));
+        if (ctrl) ctrl.abort();
+      }, TIMEOUT_MS);
+    });
+    var call = fetch(origin + "/api/recommend", {
+      method: "POST", mode: "cors", credentials: "omit", signal: ctrl ? ctrl.signal : undefined,
+      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      body: JSON.stringify(payload)
+    }).then(function (res) {
+      if (!res.ok) throw new Error("HTTP " + res.status);
+      return res.json();
+    });
+    return Promise.race([call, timeout]).then(function (data) { clearTimeout(timer); return data; },
+      function (err) { clearTimeout(timer); throw err; });
   }
 
   /** Render a widget after `script` (or into `options.target`). Returns the host element. */
@@ -80,93 +110,67 @@
 
     var host = make(doc, "div", "langso-widget");
     host.setAttribute("data-langso-widget", "");
+    host.hidden = true; // shown only with suggestions in it
     if (opts.target) opts.target.appendChild(host);
     else script.parentNode.insertBefore(host, script.nextSibling);
     script.setAttribute && script.setAttribute("data-langso-mounted", "");
 
+    function quit(why) {
+      if (host.parentNode) host.parentNode.removeChild(host);
+      if (window.console && console.warn) console.warn("[langso widget] no suggestions shown: " + why);
+    }
+
+    var payload = { k: k };
+    if (item) payload.item_id = String(item);
+    if (text) payload.text = String(text);
+    if (!payload.item_id && !payload.text) {
+      quit("data-item or data-text is missing");
+      return host;
+    }
+
+    request(origin, payload).then(function (data) {
+      var hits = pick(data, k);
+      if (!hits.length) { quit("nothing to suggest"); return; }
+      render(host, hits, origin, item, text);
+      host.hidden = false;
+    }).catch(function (err) { quit(err && err.message || "request failed"); });
+    return host;
+  }
+
+  function render(host, hits, origin, item, text) {
+    var doc = document;
     var root = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
     var style = make(doc, "style");
     style.textContent = CSS;
     root.appendChild(style);
-
     var box = make(doc, "section", "box");
     box.setAttribute("aria-label", T.label);
-    var head = make(doc, "div", "head");
-    head.appendChild(make(doc, "h2", null, T.title));
-    head.appendChild(make(doc, "span", "brand", T.brand));
-    box.appendChild(head);
-    var body = make(doc, "div", "body");
-    body.setAttribute("aria-live", "polite");
-    body.appendChild(make(doc, "p", "msg loading", T.loading));
-    box.appendChild(body);
-    root.appendChild(box);
-
-    function fail(msg) {
-      body.textContent = "";
-      var p = make(doc, "p", "msg error", msg || T.failed);
-      p.setAttribute("role", "status");
-      body.appendChild(p);
-    }
-
-    var payload = {};
-    if (item) payload.item_id = String(item);
-    if (text) payload.text = String(text);
-    if (k) payload.k = k;
-    if (!payload.item_id && !payload.text) {
-      fail(T.missing);
-      return host;
-    }
-
-    fetch(origin + "/api/recommend", {
-      method: "POST",
-      mode: "cors",
-      credentials: "omit",
-      headers: { "Content-Type": "application/json", "Accept": "application/json" },
-      body: JSON.stringify(payload)
-    }).then(function (res) {
-      return res.json().catch(function () { return null; }).then(function (data) {
-        if (!res.ok || !data) {
-          var e = data && data.error;
-          throw { messageVi: (e && e.message_vi) || null };
-        }
-        return data;
-      });
-    }).then(function (data) {
-      // compact: the k best stories, then at most 2 platforms (the API returns up to k of each)
-      var kk = k || 4;
-      var hits = [].concat(Array.isArray(data.stories) ? data.stories.slice(0, kk) : [],
-        Array.isArray(data.platforms) ? data.platforms.slice(0, Math.min(2, kk)) : []);
-      body.textContent = "";
-      if (!hits.length) {
-        body.appendChild(make(doc, "p", "msg", T.none));
-        return;
-      }
-      var list = make(doc, "ul");
-      hits.forEach(function (h) {
-        if (!h || h.id == null) return;
-        var type = h.type === "platform" ? "platform" : "story";
-        var li = make(doc, "li");
-        var a = make(doc, "a", "item " + type);
-        a.href = origin + "/?item=" + encodeURIComponent(String(h.id));
-        a.target = "_blank";
-        a.rel = "noopener";
-        a.appendChild(make(doc, "span", "badge", TYPE_LABEL[type]));
-        a.appendChild(make(doc, "span", "title", h.title || h.name || h.id));
-        if (h.province) a.appendChild(make(doc, "span", "place", T.dot + h.province));
-        if (h.reason) a.appendChild(make(doc, "span", "reason", h.reason));
-        li.appendChild(a);
-        list.appendChild(li);
-      });
-      body.appendChild(list);
-      var more = make(doc, "a", "more", T.more);
-      more.href = origin + "/" + (text ? "?q=" + encodeURIComponent(String(text)) : "");
-      more.target = "_blank";
-      more.rel = "noopener";
-      body.appendChild(more);
-    }).catch(function (err) {
-      fail(err && err.messageVi); // network / CORS failures get the generic message
+    box.style.containerType = "inline-size";
+    box.appendChild(make(doc, "h2", null, T.title));
+    var list = make(doc, "ul");
+    hits.forEach(function (h) {
+      var type = h.type === "platform" ? "platform" : "story";
+      var li = make(doc, "li");
+      var a = make(doc, "a", "item " + type);
+      a.href = origin + "/?item=" + encodeURIComponent(String(h.id));
+      a.target = "_blank";
+      a.rel = "noopener";
+      var title = make(doc, "span", "title");
+      title.appendChild(make(doc, "span", "badge", TYPE_LABEL[type]));
+      title.appendChild(doc.createTextNode(h.title || h.name || h.id));
+      a.appendChild(title);
+      if (h.reason) a.appendChild(make(doc, "span", "reason", h.reason));
+      li.appendChild(a);
+      list.appendChild(li);
     });
-    return host;
+    box.appendChild(list);
+    var more = make(doc, "a", "more", T.more + " \u2192");
+    more.href = origin + "/" + (text ? "?q=" + encodeURIComponent(String(text)) : item ? "?item=" + encodeURIComponent(String(item)) : "");
+    more.target = "_blank";
+    more.rel = "noopener";
+    more.setAttribute("aria-label", T.more + T.newTab);
+    box.appendChild(more);
+    root.appendChild(box);
   }
 
   var ns = window.LangsoWidget = window.LangsoWidget || { version: "1", mount: mount, widgets: [] };

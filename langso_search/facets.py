@@ -1,0 +1,105 @@
+"""Facets as numpy masks: one boolean row per facet value over all items, built once per engine.
+
+Filters become a product of rows (no per-item Python loop), and the facet counts of a query follow the
+disjunctive-facet rule: each facet's counts apply every *other* active filter, not its own, so the count
+next to a value is exactly the number of results a click on it gives (same relevance floor as search).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .corpus import Item, Platform, Story
+from .text import fold
+
+FACET_FIELDS = ("type", "sector", "region", "province", "terrain", "audience")
+
+
+def facet_values(item: Item) -> dict[str, list[str]]:
+    """The facet values of an item (platforms have no place; stories use their story fields)."""
+    if isinstance(item, Story):
+        loc = item.location
+        return {"type": ["story"], "sector": list(item.sectors), "region": [loc.region],
+                "province": [loc.province], "terrain": list(loc.terrain), "audience": list(item.audiences)}
+    return {"type": ["platform"], "sector": list(item.sectors), "region": [], "province": [],
+            "terrain": [], "audience": list(item.audiences)}
+
+
+def value_key(value: str) -> str:
+    """How filter values are compared: accents, case and spacing do not matter ("Tay Bac" = "Tây Bắc")."""
+    return " ".join(fold(value).split())
+
+
+def match_value(value: str, allowed: Iterable[str]) -> str | None:
+    """The allowed spelling of ``value`` compared accent- and case-insensitively, or None."""
+    key = value_key(value)
+    for candidate in allowed:
+        if value_key(candidate) == key:
+            return candidate
+    return None
+
+
+class FacetIndex:
+    """Per-item facet arrays of one corpus: ``rows[field]`` is a (values × items) boolean matrix."""
+
+    def __init__(self, items: Sequence[Item]) -> None:
+        self.n = len(items)
+        per_item = [facet_values(item) for item in items]
+        self.values: dict[str, list[str]] = {}
+        self.rows: dict[str, np.ndarray] = {}
+        self._index: dict[str, dict[str, int]] = {}
+        for name in FACET_FIELDS:
+            values = sorted({v for vals in per_item for v in vals[name]})
+            index = {v: i for i, v in enumerate(values)}
+            matrix = np.zeros((len(values), self.n), dtype=bool)
+            for col, vals in enumerate(per_item):
+                for v in vals[name]:
+                    matrix[index[v], col] = True
+            self.values[name], self.rows[name], self._index[name] = values, matrix, index
+        # make_in_vietnam: 1 / 0 for platforms, -1 for stories (never passes that filter)
+        self.miv = np.array([int(i.make_in_vietnam) if isinstance(i, Platform) else -1 for i in items], dtype=np.int8)
+
+    def value_mask(self, name: str, value: str) -> np.ndarray:
+        row = self._index[name].get(value)
+        if row is None:  # a value no item has: nothing passes
+            return np.zeros(self.n, dtype=bool)
+        return self.rows[name][row]
+
+    def mask(self, filters: Any, skip: str | None = None) -> np.ndarray:
+        """Items passing every active filter (but ``skip``)."""
+        out = np.ones(self.n, dtype=bool)
+        for name in FACET_FIELDS:
+            wanted = getattr(filters, name)
+            if wanted is not None and name != skip:
+                out &= self.value_mask(name, wanted)
+        if filters.make_in_vietnam is not None:
+            out &= self.miv == int(filters.make_in_vietnam)
+        return out
+
+    def counts(self, scores: np.ndarray, filters: Any, floor_share: float) -> dict[str, dict[str, int]]:
+        """For each facet value: how many items a search restricted to it (and to the other active
+        filters) returns: items with a score ≥ ``floor_share`` × the best score among them."""
+        out: dict[str, dict[str, int]] = {}
+        for name in FACET_FIELDS:
+            matrix = self.rows[name] & self.mask(filters, skip=name)[None, :]
+            if not matrix.size:
+                out[name] = {}
+                continue
+            best = np.where(matrix, scores[None, :], -np.inf).max(axis=1)
+            passing = matrix & (scores[None, :] >= (floor_share * best)[:, None])
+            n = passing.sum(axis=1)
+            pairs = [(self.values[name][i], int(c)) for i, c in enumerate(n) if c > 0]
+            out[name] = dict(sorted(pairs, key=lambda kv: (-kv[1], kv[0])))
+        return out
+
+    def whole(self) -> dict[str, dict[str, int]]:
+        """Counts over the whole collection (no query, no filter)."""
+        out: dict[str, dict[str, int]] = {}
+        for name in FACET_FIELDS:
+            n = self.rows[name].sum(axis=1)
+            pairs = [(self.values[name][i], int(c)) for i, c in enumerate(n) if c > 0]
+            out[name] = dict(sorted(pairs, key=lambda kv: (-kv[1], kv[0])))
+        return out
