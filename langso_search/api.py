@@ -27,6 +27,7 @@ from .corpus import Item, Platform, Story, item_summary, province_names
 from .embed import encoder_info
 from .facets import match_value, value_key
 from .pipeline import EngineHolder
+from .response_cache import ResponseCache
 from .recommend import Profile, UnknownItem, recommend
 from .search import Engine, Filters, Hit, count_facets
 from .settings import Settings, get_settings
@@ -345,6 +346,8 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
     )
     app.state.holder = holder or EngineHolder(settings)
     app.dependency_overrides[get_settings] = lambda: settings
+    # innermost: a repeated search is replayed from its bytes (still behind the rate limiter, gzip and CORS)
+    app.add_middleware(ResponseCache, engine_key=lambda: _engine_key(app), size=settings.response_cache_size)
     _limits(app, settings)
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
@@ -385,6 +388,12 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
 
     _routes(app)
     return app
+
+
+def _engine_key(app: FastAPI) -> object:
+    """The engine serving now (None while loading: nothing is cached then)."""
+    engine = app.state.holder.engine
+    return None if engine is None else id(engine)
 
 
 def _limits(app: FastAPI, settings: Settings) -> None:

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
         "encoded together with others (0 = off); an idle encoder never waits",
     )
     batch_max: int = Field(32, ge=1, le=256, description="Most queries encoded in one micro-batch")
+    response_cache_size: int = Field(
+        2048, ge=1, description="Repeated /api/search answers replayed from their bytes (LRU entries)"
+    )
 
     # index
     hnsw_threshold: int = Field(
