@@ -54,7 +54,7 @@ def load_queries(path: Path, corpus: Corpus | None = None) -> list[EvalQuery]:
         try:
             raw = json.loads(line)
             q = EvalQuery(str(raw["id"]), str(raw["query"]), str(raw["style"]),
-                          {str(k): int(v) for k, v in dict(raw["relevant"]).items()})
+                          {str(k): int(v) for k, v in dict(raw.get("relevant", {})).items()})
         except (ValueError, KeyError, TypeError) as exc:
             errors.append(CorpusError(rel, f"line {n}", "(line)", f"not a valid query object: {exc}"))
             continue
@@ -65,7 +65,10 @@ def load_queries(path: Path, corpus: Corpus | None = None) -> list[EvalQuery]:
             errors.append(CorpusError(rel, q.id, "style", f"unknown style {q.style!r}; allowed: {QUERY_STYLES}"))
         if not q.query.strip():
             errors.append(CorpusError(rel, q.id, "query", "empty"))
-        if not any(g >= 2 for g in q.relevant.values()):
+        if q.style == "out_of_scope":
+            if q.relevant:
+                errors.append(CorpusError(rel, q.id, "relevant", "an out-of-scope query has no relevant items"))
+        elif not any(g >= 2 for g in q.relevant.values()):
             errors.append(CorpusError(rel, q.id, "relevant", "needs at least one item with grade ≥ 2"))
         for item_id, grade in q.relevant.items():
             if grade not in (1, 2, 3):

@@ -82,6 +82,8 @@ QUERY_STYLES: tuple[str, ...] = (
     "long",  # long rambling description
     "official",  # commune-official profile
     "name",  # a platform name, often misspelled
+    "dialect",  # Southern / Central / Northern everyday speech (data/eval/dialect.jsonl)
+    "out_of_scope",  # nothing in the corpus fits (data/eval/out_of_scope.jsonl): relevant is empty
 )
 
 ITEM_TYPES: tuple[str, ...] = ("story", "platform")
