@@ -16,8 +16,6 @@ text). Weights live in :class:`FusionWeights` and were tuned on the development 
 
 from __future__ import annotations
 
-import html
-import re
 import threading
 import time
 from collections import Counter, OrderedDict
@@ -30,11 +28,13 @@ import faiss
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from .confidence import assess
 from .corpus import Corpus, Item, Platform, Story
 from .embed import Embedder, QueryCache
-from .index import BuiltIndex, item_document
+from .index import BuiltIndex
 from .query import STOP_SYLLABLES, Query, analyse
 from .settings import Settings
+from .snippets import Snippets, highlight  # noqa: F401  (highlight: re-exported)
 from .text import fold, syllables
 
 Retriever = Literal["hybrid", "dense", "lexical"]
@@ -161,9 +161,7 @@ class Engine:
         self._results: OrderedDict[tuple[Any, ...], SearchResult] = OrderedDict()  # repeated searches
         self._results_lock = threading.Lock()
         self._fuzzy_forms = [c for c in self._compacts if len(c) >= 5]
-        self._sentences = [_sentences(item_document(item, display=True)) for item in self.items]
-        df = Counter(syll for sentences in self._sentences for syll in set().union(*(f for _, f in sentences)))
-        self._idf = {syll: float(np.log(len(self.items) / n)) + 0.1 for syll, n in df.items()}
+        self.snippets = Snippets(self.items, built.tokenizer.compounds)
         # Passages are stored item by item, so each item's rows are one contiguous block.
         self._starts = np.flatnonzero(np.r_[True, np.diff(self._passage_item) != 0])
         self._flat = built.dense.ntotal <= 50_000 and not isinstance(built.dense, faiss.IndexHNSW)
@@ -342,7 +340,9 @@ class Engine:
             hits.append(Hit(item, float(fused[i]), self.snippet(i, q), info))
             if len(hits) >= k:
                 break
-        return SearchResult(q, hits, count_facets(relevant), (time.perf_counter() - started) * 1000)
+        confidence, no_match = assess(self, q, parts.get("name"))
+        return SearchResult(q, hits, count_facets(relevant), (time.perf_counter() - started) * 1000,
+                            no_match=no_match, confidence=confidence)
 
     def rank_ids(self, text: str, retriever: Retriever = "hybrid", k: int = 10) -> list[str]:
         """Ids of the top ``k`` items (no snippets, no filters): what evaluation needs."""
@@ -353,47 +353,7 @@ class Engine:
 
     def snippet(self, row: int, q: Query, width: int = 220) -> str:
         """The sentence of the item that best matches the query, HTML-escaped, matches in <mark>."""
-        item = self.items[row]
-        wanted = set(q.content_syllables)
-        exact = {s for s in syllables(q.restored) if fold(s) in wanted}  # "định" ≠ "đình" when marks are known
-        sentences = self._sentences[row]
-        best, overlap = "", 0.0
-        for sentence, folded in sentences:  # the sentence sharing the rarest words with the query
-            n = sum(self._idf.get(s, 0.0) for s in folded & wanted)
-            if n > overlap:
-                best, overlap = sentence, n
-        chosen = best or (item.summary if isinstance(item, Platform) else item.problem)
-        if len(chosen) > width:
-            chosen = chosen[:width].rsplit(" ", 1)[0] + " …"
-        if any(w.lower() in exact for w in syllables(chosen)):
-            return highlight(chosen, exact, exact=True)
-        return highlight(chosen, wanted)
-
-
-def _sentences(document: str) -> list[tuple[str, frozenset[str]]]:
-    """Sentences of an item document with their folded syllables (for fast snippet choice)."""
-    parts = (s.strip() for s in re.split(r"\s*[.;!?]\s+|\s\.\s", document))
-    return [(s, frozenset(fold(x) for x in syllables(s))) for s in parts if len(s) > 3]
-
-
-def highlight(text: str, wanted: set[str], exact: bool = False) -> str:
-    """Escape ``text`` for HTML and wrap each syllable found in ``wanted`` in <mark>.
-
-    ``wanted`` holds folded syllables, or lowercase accented ones when ``exact`` is true.
-    """
-    text = text.replace("\x00", " ").replace("\x01", " ")
-
-    def mark(m: re.Match[str]) -> str:
-        word = m.group(0)
-        key = word.lower() if exact else fold(word)
-        return f"\x00{word}\x01" if key in wanted else word
-
-    out = html.escape(_WORD_RE.sub(mark, text)).replace("\x00", "<mark>").replace("\x01", "</mark>")
-    return _ADJACENT.sub(r"\1", out)
-
-
-_WORD_RE = re.compile(r"\w+")
-_ADJACENT = re.compile(r"</mark>(\s+)<mark>")
+        return self.snippets.snippet(row, q, width)
 
 
 def _minmax(values: np.ndarray) -> np.ndarray:
