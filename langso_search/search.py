@@ -42,6 +42,9 @@ FACET_FIELDS = ("type", "sector", "region", "province", "terrain", "audience")
 # A hit scoring below this share of the best hit (among those the filters allow) is noise for the
 # user: every item has *some* dense similarity. search() leaves it out; evaluation ranks everything.
 MIN_RELATIVE_SCORE = 0.3
+# mix_types: the other type's best hit "also fits" from this share of the best score (set on the dev
+# queries with `langso eval`: the highest mix share at which MRR@10 does not drop)
+MIX_FLOOR = 0.8
 
 
 @dataclass(frozen=True)
@@ -321,6 +324,8 @@ class Engine:
         q = self.analyse(text)
         fused, parts = self.score(q, retriever)
         order = np.argsort(-fused, kind="stable")
+        if retriever == "hybrid" and filters.type is None:
+            order = mix_types(order, fused, self.items)
         # facets: over the items that are reasonably relevant (not the long tail of every item)
         top = float(fused[order[0]]) if len(order) else 0.0
         relevant = [self.items[i] for i in order if fused[i] >= 0.5 * top and fused[i] > 0][:50]
@@ -344,16 +349,36 @@ class Engine:
         return SearchResult(q, hits, count_facets(relevant), (time.perf_counter() - started) * 1000,
                             no_match=no_match, confidence=confidence)
 
-    def rank_ids(self, text: str, retriever: Retriever = "hybrid", k: int = 10) -> list[str]:
+    def rank_ids(self, text: str, retriever: Retriever = "hybrid", k: int = 10, mix: bool = True) -> list[str]:
         """Ids of the top ``k`` items (no snippets, no filters): what evaluation needs."""
         fused, _ = self.score(self.analyse(text), retriever)
-        return [self.items[i].id for i in np.argsort(-fused, kind="stable")[:k]]
+        order = np.argsort(-fused, kind="stable")
+        if mix and retriever == "hybrid":
+            order = mix_types(order, fused, self.items)
+        return [self.items[i].id for i in order[:k]]
 
     # ------------------------------------------------------------------ snippets
 
     def snippet(self, row: int, q: Query, width: int = 220) -> str:
         """The sentence of the item that best matches the query, HTML-escaped, matches in <mark>."""
         return self.snippets.snippet(row, q, width)
+
+
+def mix_types(order: np.ndarray, fused: np.ndarray, items: list[Item], top: int = 3) -> np.ndarray:
+    """When the first ``top`` hits are all one type (all stories or all platforms) and the best hit of
+    the other type also fits (≥ :data:`MIX_FLOOR` of the best score), move that hit up to rank ``top``:
+    a problem that a platform and a story both answer shows one of each."""
+    if len(order) <= top:
+        return order
+    kinds = [items[i].type for i in order[:top]]
+    if len(set(kinds)) > 1:
+        return order
+    other = next((j for j, i in enumerate(order) if items[i].type != kinds[0]), None)
+    if other is None or fused[order[other]] < MIX_FLOOR * fused[order[0]]:
+        return order
+    moved = order[other]
+    rest = np.delete(order, other)
+    return np.insert(rest, top - 1, moved)
 
 
 def _minmax(values: np.ndarray) -> np.ndarray:
