@@ -86,16 +86,26 @@ def problem_statements(item: Item) -> list[str]:
         sentence = sentence.strip()
         if not sentence or _NUMBER.search(_YEAR.sub("", sentence)):
             continue
-        words = " ".join(syllables(sentence))
-        if any(re.search(rf"(?<!\w){cue}(?!\w)", words) for cue in _DIFFICULTY):
+        if _states_difficulty(sentence):
             out.append(sentence[0].upper() + sentence[1:])
     return out
 
 
 def quote(statement: str) -> str:
-    """A statement as quoted in a reason: no final stop, cut at a word boundary."""
+    """A statement as quoted in a reason: from the clause that names the difficulty when the whole is
+    too long ("Mùa dịch năm 2020, …, nhưng nhiều học trò … không có sóng" → "nhiều học trò …"), no
+    final stop, cut at a word boundary."""
     text = statement.strip().rstrip(".")
+    if len(text) > QUOTE_CHARS:
+        clauses = text.split(", ")
+        first = next((i for i, c in enumerate(clauses) if _states_difficulty(c)), 0)
+        text = re.sub(r"^(nhưng|mà|nên|thì|lại)\s+", "", ", ".join(clauses[first:]))
     return text if len(text) <= QUOTE_CHARS else text[:QUOTE_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def _states_difficulty(text: str) -> bool:
+    words = " ".join(syllables(text))
+    return any(re.search(rf"(?<!\w){cue}(?!\w)", words) for cue in _DIFFICULTY)
 
 
 def _problem_rows(engine: Engine, row: int) -> list[int]:
