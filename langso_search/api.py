@@ -154,6 +154,8 @@ class RecommendHit(SearchHit):
 class RecommendResponse(BaseModel):
     stories: list[RecommendHit]
     platforms: list[RecommendHit]
+    no_match: bool = False  # the text fits nothing in the corpus (without profile or item: no hits)
+    confidence: float = 1.0  # in [0, 1]: how sure the engine is that the text has an answer here
 
 
 class ProfileIn(BaseModel):
@@ -253,6 +255,9 @@ def check_text(text: str, settings: Settings, field: str = "q") -> str:
     if not syllables(clean):
         raise ApiError(422, "no_words", "Câu hỏi chưa có chữ nào để tìm (chỉ có ký hiệu hoặc biểu tượng).",
                        "The query has no words to search for (only symbols or emoji).")
+    if sum(ch.isalpha() for ch in clean) < 2:
+        raise ApiError(422, "query_too_short", "Câu hỏi quá ngắn: hãy gõ ít nhất một từ (2 chữ cái trở lên).",
+                       "The query is too short: type at least one word (2 letters or more).")
     return text
 
 
@@ -410,6 +415,7 @@ def _routes(app: FastAPI) -> None:
         body = SearchResponse(
             query=q, restored_query=result.query.restored, took_ms=round(result.took_ms, 2),
             results=[hit_model(h, explain) for h in result.hits], facets=result.facets,
+            no_match=result.no_match, confidence=result.confidence,
         )
         # already a validated model: serialise it once (FastAPI would validate it again)
         return Response(body.model_dump_json(), media_type="application/json")
@@ -443,6 +449,7 @@ def _routes(app: FastAPI) -> None:
         return RecommendResponse(
             stories=[hit_model(h, cls=RecommendHit, reason=h.explain["reason"]) for h in rec.stories],
             platforms=[hit_model(h, cls=RecommendHit, reason=h.explain["reason"]) for h in rec.platforms],
+            no_match=rec.no_match, confidence=rec.confidence,
         )
 
     @app.get("/api/items", response_model=ItemsResponse, responses=ERRORS, tags=["items"])
@@ -476,6 +483,7 @@ def _routes(app: FastAPI) -> None:
         return RecommendResponse(
             stories=[hit_model(h, cls=RecommendHit, reason=h.explain["reason"]) for h in rec.stories],
             platforms=[hit_model(h, cls=RecommendHit, reason=h.explain["reason"]) for h in rec.platforms],
+            no_match=rec.no_match, confidence=rec.confidence,
         )
 
     @app.get("/api/facets", tags=["items"])
