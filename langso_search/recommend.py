@@ -113,7 +113,8 @@ class _Ask:
     probe: np.ndarray | None = None  # vectors standing for the asker's problem (rows)
     words: frozenset[str] = frozenset()  # its folded syllables (to pick a story's statement)
     threshold: float = SAME_PROBLEM
-    named: frozenset[int] = frozenset()  # rows the text itself finds (scaled search score ≥ 0.8)
+    # rows the text itself finds: search score ≥ half the best, the bar facets use for "relevant"
+    named: frozenset[int] = frozenset()
 
     def same_problem(self, engine: Engine, row: int) -> str | None:
         return same_problem_phrase(engine, row, self.probe, self.words, self.threshold)
@@ -144,7 +145,7 @@ def recommend(
             scaled = _scaled(fused)
             relevance += scaled * (1.0 if profile.is_empty() else 0.7)
             ask = _Ask(engine.cache.encode(q.restored)[None, :], frozenset(content_words(q.restored)),
-                       named=frozenset(int(i) for i in np.flatnonzero(scaled >= 0.8)))
+                       named=frozenset(int(i) for i in np.flatnonzero(scaled >= 0.5)))
     elif item_id is None:  # a profile alone is searched as a sentence, at a lower weight
         fused, _ = engine.score(engine.analyse(profile.as_text()))
         relevance += _scaled(fused) * 0.4

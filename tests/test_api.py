@@ -223,7 +223,8 @@ def test_search_platform_name_query(client: TestClient) -> None:
 
 
 def assert_recommendation(body: dict[str, Any], k: int = 5) -> None:
-    assert set(body) == {"stories", "platforms"}
+    assert set(body) == {"stories", "platforms", "no_match", "confidence"}
+    assert body["no_match"] is False and 0 <= body["confidence"] <= 1
     assert body["stories"] and body["platforms"]
     for kind, key in (("story", "stories"), ("platform", "platforms")):
         hits = body[key]
@@ -296,17 +297,20 @@ def test_recommend_top5_is_diverse(client: TestClient) -> None:
     body = client.post("/api/recommend", json={"text": "bán nông sản qua mạng", "k": 5}).json()
     for key in ("stories", "platforms"):
         hits = body[key]
-        assert len(hits) == 5
-        assert len({h["id"] for h in hits}) == 5
-        assert len({h["snippet"] for h in hits}) == 5
-        assert len({h["reason"] for h in hits}) >= 4
+        # platforms only where they fit (a fitting story used them, or the text finds them): the 12
+        # fixture platforms hold 4 for this text, not 5
+        assert len(hits) == 5 if key == "stories" else 3 <= len(hits) <= 5
+        assert len({h["id"] for h in hits}) == len(hits)
+        assert len({h["snippet"] for h in hits}) == len(hits)
+        assert len({h["reason"] for h in hits}) >= len(hits) - 1
     provinces = {h["province"] for h in body["stories"]}
     assert len(provinces) >= 3, provinces
 
 
 def test_recommend_k(client: TestClient) -> None:
     body = client.post("/api/recommend", json={"text": "khám bệnh từ xa", "k": 2}).json()
-    assert len(body["stories"]) == 2 and len(body["platforms"]) == 2
+    # one fixture platform does remote check-ups: no filler platform is added to reach k
+    assert len(body["stories"]) == 2 and 1 <= len(body["platforms"]) <= 2
 
 
 # ---------------------------------------------------------------------------- items
