@@ -66,7 +66,11 @@ def assert_hit(hit: dict[str, Any]) -> None:
 
 def assert_ranked(results: list[dict[str, Any]]) -> None:
     scores = [r["score"] for r in results]
-    assert scores == sorted(scores, reverse=True), scores
+    if scores != sorted(scores, reverse=True):  # the mix may lift one hit of the other type to rank 3
+        kinds = [r["type"] for r in results]
+        assert len(kinds) >= 3 and kinds[0] == kinds[1] != kinds[2], (scores, kinds)
+        rest = scores[:2] + scores[3:]
+        assert rest == sorted(rest, reverse=True), scores
     ids = [r["id"] for r in results]
     assert len(ids) == len(set(ids)), ids
 
