@@ -197,15 +197,25 @@ def profile_match(item: Item, profile: Profile, region: str | None = None) -> tu
 
 
 def no_local_story_note(engine: Engine, profile: Profile, region: str | None, stories: list[Hit]) -> str | None:
-    """"Chưa có câu chuyện ở …" when none of the stories shown is from the official's province or region."""
+    """Said once when none of the stories shown is from the official's province or region, and only
+    what is true: "Chưa có câu chuyện ở X" when the corpus has none there; "Chưa có câu chuyện về
+    <sector> ở X" when the local stories share none of the official's sectors; otherwise nothing."""
     if not (profile.province or profile.region) or not stories:
         return None
     region = profile.region or region
-    for hit in stories:
-        loc = hit.item.location  # type: ignore[union-attr]
-        if _same(profile.province, loc.province) or _same(region, loc.region):
-            return None
-    return f"Chưa có câu chuyện ở {region or profile.province}; đây là những nơi có hoàn cảnh gần nhất"
+
+    def local(story: Story) -> bool:
+        return _same(profile.province, story.location.province) or _same(region, story.location.region)
+
+    if any(local(h.item) for h in stories if isinstance(h.item, Story)):
+        return None
+    place = region or profile.province
+    there = [s for s in engine.corpus.stories if local(s)]
+    if not there:
+        return f"Chưa có câu chuyện ở {place}; đây là những nơi có hoàn cảnh gần nhất"
+    if profile.sectors and not any(set(s.sectors) & set(profile.sectors) for s in there):
+        return f"Chưa có câu chuyện về {', '.join(profile.sectors)} ở {place}; đây là những nơi có hoàn cảnh gần nhất"
+    return None
 
 
 def join_reason(phrases: list[str]) -> str:

@@ -114,6 +114,14 @@ def test_no_local_story_is_said_once(small_engine: Engine) -> None:
     assert sum(said) == 1 and said[0] == 1
     local = recommend(small_engine, profile=Profile(province="Cà Mau", terrain=["ven biển"]), k=3)
     assert local.note is None
+    # the region has stories, none about education: say that, not "no story in the region"
+    other = recommend(small_engine, profile=Profile(province="Cà Mau", sectors=["giáo dục"]), k=2)
+    if any(h.item.location.region == "Đồng bằng sông Cửu Long" for h in other.stories):
+        assert other.note is None
+    else:
+        assert other.note == ("Chưa có câu chuyện về giáo dục ở Đồng bằng sông Cửu Long; "
+                              "đây là những nơi có hoàn cảnh gần nhất")
+    assert "Chưa có câu chuyện ở Đồng bằng sông Cửu Long" not in str(other.note)
 
 
 @pytest.mark.parametrize("text", ["tàu ra khơi mất liên lạc với gia đình", "không có tài khoản ngân hàng mà cần chuyển tiền",
