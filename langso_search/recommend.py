@@ -167,11 +167,13 @@ def recommend(
         relevance[i] += 0.3 * score
         phrases[i] = shared
     story_rows = _pick(engine, relevance, vectors, k, Story)
-    stories = [_hit(engine, i, relevance, _story_reason(engine, i, ask, source, phrases[i])) for i in story_rows]
+    about = text or (profile.as_text() if not profile.is_empty() else None)  # what snippets are chosen for
+    stories = [_hit(engine, i, relevance, _story_reason(engine, i, ask, source, phrases[i]), about)
+               for i in story_rows]
     note = no_local_story_note(engine, profile, region, stories)
     if note and stories:
         stories[0].explain["reason"] = join_reason([note, *stories[0].explain["reason"].split(", ")])
-    platforms = _platforms(engine, relevance, vectors, k, ask, source, profile, phrases)
+    platforms = _platforms(engine, relevance, vectors, k, ask, source, profile, phrases, about)
     return Recommendation(stories, platforms, no_match, confidence, note)
 
 
@@ -197,9 +199,10 @@ def _pick(engine: Engine, relevance: np.ndarray, vectors: np.ndarray, k: int, ki
     return _mmr(cands[: max(4 * k, 20)], relevance, vectors, k)
 
 
-def _hit(engine: Engine, row: int, relevance: np.ndarray, reason: str) -> Hit:
+def _hit(engine: Engine, row: int, relevance: np.ndarray, reason: str, about: str | None) -> Hit:
     item = engine.items[row]
-    return Hit(item, float(relevance[row]), engine.snippet(row, engine.analyse(item.title)), {"reason": reason})
+    snippet = engine.snippet(row, engine.analyse(about or item.title))
+    return Hit(item, float(relevance[row]), snippet, {"reason": reason})
 
 
 def _story_reason(engine: Engine, row: int, ask: _Ask, source: Item | None, shared: list[str]) -> str:
@@ -224,7 +227,7 @@ def _fallback(source: Item | None) -> str:
 
 
 def _platforms(engine: Engine, relevance: np.ndarray, vectors: np.ndarray, k: int, ask: _Ask,
-               source: Item | None, profile: Profile, phrases: dict[int, list[str]]) -> list[Hit]:
+               source: Item | None, profile: Profile, phrases: dict[int, list[str]], about: str | None) -> list[Hit]:
     """Platforms: for an item, the most related ones; for a problem or a profile, only those the
     fitting stories used or whose problem statement is the asker's (never popularity)."""
     rel = relevance.copy()
@@ -252,5 +255,5 @@ def _platforms(engine: Engine, relevance: np.ndarray, vectors: np.ndarray, k: in
         if i in support:
             where = "giống xã bạn" if not profile.is_empty() else "gần với vấn đề của bạn"
             said.append(f"được dùng ở {len(support[i])} câu chuyện {where}: {_places(support[i])}")
-        hits.append(_hit(engine, i, rel, join_reason(said) or _fallback(source)))
+        hits.append(_hit(engine, i, rel, join_reason(said) or _fallback(source), about))
     return hits
