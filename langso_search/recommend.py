@@ -43,6 +43,7 @@ from .search import Engine, Hit
 __all__ = ["Profile", "Recommendation", "UnknownItem", "recommend"]
 
 MMR_LAMBDA = 0.75  # 1.0 = pure relevance, lower = more diverse
+PROFILE_WEIGHT = 0.5  # weight of profile_match (0–1) beside the text relevance (0–0.7 with a profile)
 
 
 class UnknownItem(KeyError):
@@ -164,7 +165,7 @@ def recommend(
     phrases: dict[int, list[str]] = {}
     for i, item in enumerate(engine.items):
         score, shared = profile_match(item, profile, region) if not profile.is_empty() else (0.0, [])
-        relevance[i] += 0.3 * score
+        relevance[i] += PROFILE_WEIGHT * score
         phrases[i] = shared
     story_rows = _pick(engine, relevance, vectors, k, Story)
     about = text or (profile.as_text() if not profile.is_empty() else None)  # what snippets are chosen for
