@@ -58,7 +58,7 @@ def test_more_evidence_means_more_confidence() -> None:
 def test_evidence_reads_marks(small_engine: Engine) -> None:
     """"phở" is not "phố": the accented pairs of the cooking query are not in the corpus."""
     q = small_engine.analyse(COOKING)
-    fused, parts = small_engine.score(q)
+    _, parts = small_engine.score(q)
     ev = evidence(small_engine, q, parts["name"])
     assert ev.pairs < 0.5
     assert evidence(small_engine, small_engine.analyse("bán cam"), None).pairs == 1.0
