@@ -11,7 +11,10 @@ Systems compared in one run:
 * ``ours``: the full pipeline (expansion, restoration, adaptive fusion with name matching).
 
 Plus the accent gap (MRR of accented queries minus MRR of the same queries with marks stripped) and
-the syllable accuracy of diacritic restoration on the accented queries stripped of marks.
+the syllable accuracy of diacritic restoration on the accented queries stripped of marks; and honesty
+(:func:`honesty_metrics`): out-of-scope queries flagged ``no_match``, answerable ones wrongly flagged,
+the share of "cùng bài toán" claims judged true in ``data/eval/reasons.jsonl``, and how often a story
+and a platform share the top 3 (with MRR@10 with and without that mix step).
 """
 
 from __future__ import annotations
