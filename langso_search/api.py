@@ -178,6 +178,8 @@ class RecommendHit(SearchHit):
 class RecommendResponse(BaseModel):
     stories: list[RecommendHit]
     platforms: list[RecommendHit]
+    no_match: bool = False  # the text fits nothing in the corpus (without profile or item: no hits)
+    confidence: float = 1.0  # in [0, 1]: how sure the engine is that the text has an answer here
 
 
 class ProfileIn(BaseModel):
@@ -288,6 +290,9 @@ def check_text(text: str, settings: Settings, field: str = "q") -> str:
     if not syllables(clean):
         raise ApiError(422, "no_words", "Câu hỏi chưa có chữ nào để tìm (chỉ có ký hiệu hoặc biểu tượng).",
                        "The query has no words to search for (only symbols or emoji).")
+    if sum(ch.isalpha() for ch in clean) < 2:
+        raise ApiError(422, "query_too_short", "Câu hỏi quá ngắn: hãy gõ ít nhất một từ (2 chữ cái trở lên).",
+                       "The query is too short: type at least one word (2 letters or more).")
     return text
 
 
@@ -510,6 +515,7 @@ def _routes(app: FastAPI) -> None:
             stories=[hit_model(h, cls=RecommendHit, reason=h.explain["reason"], names=names) for h in rec.stories],
             platforms=[hit_model(h, cls=RecommendHit, reason=h.explain["reason"], names=names)
                        for h in rec.platforms],
+            no_match=rec.no_match, confidence=rec.confidence,
         )
 
     @app.get("/api/items", response_model=ItemsResponse, responses=ERRORS, tags=["items"])
@@ -545,6 +551,7 @@ def _routes(app: FastAPI) -> None:
             stories=[hit_model(h, cls=RecommendHit, reason=h.explain["reason"], names=names) for h in rec.stories],
             platforms=[hit_model(h, cls=RecommendHit, reason=h.explain["reason"], names=names)
                        for h in rec.platforms],
+            no_match=rec.no_match, confidence=rec.confidence,
         )
 
     @app.get("/api/items/{item_id}/howto", response_model=HowToResponse, responses=ERRORS, tags=["items"])

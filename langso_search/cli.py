@@ -294,13 +294,13 @@ def data_check(
 ) -> None:
     """Validate every platform, story and eval query; print `file: item id: field: what is wrong` per error."""
     from .corpus import CorpusInvalid, load_corpus
-    from .evaluate import load_queries
+    from .evaluate import load_queries, query_files
 
     folder = data_dir or get_settings().data_dir
     counts: dict[str, int] = {}
     try:
         corpus = load_corpus(folder)
-        for path in sorted((folder / "eval").glob("*.jsonl")):  # the dev set and any held-out set
+        for path in query_files(folder / "eval"):  # the dev set and any held-out set
             counts[path.name] = len(load_queries(path, corpus))
     except CorpusInvalid as exc:
         if as_json:

@@ -11,7 +11,10 @@ Systems compared in one run:
 * ``ours``: the full pipeline (expansion, restoration, adaptive fusion with name matching).
 
 Plus the accent gap (MRR of accented queries minus MRR of the same queries with marks stripped) and
-the syllable accuracy of diacritic restoration on the accented queries stripped of marks.
+the syllable accuracy of diacritic restoration on the accented queries stripped of marks; and honesty
+(:func:`honesty_metrics`): out-of-scope queries flagged ``no_match``, answerable ones wrongly flagged,
+the share of "cùng bài toán" claims judged true in ``data/eval/reasons.jsonl``, and how often a story
+and a platform share the top 3 (with MRR@10 with and without that mix step).
 """
 
 from __future__ import annotations
@@ -112,6 +115,8 @@ def rank(engine: Engine, text: str, system: str, k: int = 10) -> list[str]:
     """The top ``k`` ids of one system for one query."""
     if system == "ours":
         return engine.rank_ids(text, "hybrid", k)
+    if system == "ours_unmixed":  # ours without the story/platform mix in the top 3
+        return engine.rank_ids(text, "hybrid", k, mix=False)
     if system == "bm25":
         return engine.rank_ids(text, "lexical", k)
     if system == "dense":  # the naive baseline: the query as typed, no expansion or restoration
@@ -130,10 +135,11 @@ class EvalReport:
     accent_gap: dict[str, float]
     restoration: dict[str, float]
     per_query: list[dict[str, Any]] = field(default_factory=list)
+    honesty: dict[str, float] = field(default_factory=dict)  # see honesty_metrics
 
     def to_json(self) -> dict[str, Any]:
         return {"n_queries": self.n_queries, "counts": self.counts, "table": self.table,
-                "accent_gap": self.accent_gap, "restoration": self.restoration}
+                "accent_gap": self.accent_gap, "restoration": self.restoration, "honesty": self.honesty}
 
 
 def evaluate(
@@ -168,8 +174,9 @@ def evaluate(
         gap.update({"mrr_accented": with_marks["mrr@10"], "mrr_stripped": stripped["mrr@10"],
                     "gap": with_marks["mrr@10"] - stripped["mrr@10"]})
     acc, n_syll = syllable_accuracy(engine.built.restorer, [q.query for q in accented])
+    honesty = honesty_metrics(engine, queries) if "ours" in systems else {}
     return EvalReport(len(queries), table, counts, gap, {"syllable_accuracy": acc, "syllables": float(n_syll)},
-                      per_query)
+                      per_query, honesty)
 
 
 def format_table(report: EvalReport) -> str:
@@ -190,6 +197,7 @@ def format_table(report: EvalReport) -> str:
                      f"{g['mrr_stripped']:.3f} stripped, gap {g['gap']:+.3f}")
     r = report.restoration
     lines.append(f"Diacritic restoration: {r['syllable_accuracy']:.1%} of {int(r['syllables'])} syllables right")
+    lines += format_honesty(report.honesty)
     return "\n".join(lines)
 
 
@@ -246,3 +254,109 @@ def tune(engine: Engine, queries: list[EvalQuery], grid: dict[str, Iterable[floa
     engine.weights = base
     results.sort(key=lambda r: (-r["styles_not_worse"], -r["macro_mrr"], -r["mrr"]))
     return results
+
+
+# ---------------------------------------------------------------------------- honesty
+
+
+SAME_PROBLEM_CLAIM = "cùng bài toán"
+
+
+def query_files(folder: Path) -> list[Path]:
+    """The labelled query files of ``data/eval`` (not the reason labels)."""
+    return [p for p in sorted(folder.glob("*.jsonl")) if p.name != "reasons.jsonl"]
+
+
+@dataclass(frozen=True)
+class ReasonLabel:
+    """One reason claim judged by hand: is ``claim`` true of ``item`` for ``request``?"""
+
+    id: str
+    request_id: str
+    request: dict[str, Any]
+    item: str
+    claim: str
+    true: bool
+    why: str
+
+
+def load_reasons(path: Path) -> list[ReasonLabel]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [ReasonLabel(r["id"], r["request_id"], r["request"], r["item"], r["claim"], bool(r["true"]), r["why"])
+            for r in rows]
+
+
+def reason_precision(engine: Engine, labels: list[ReasonLabel], k: int = 5) -> dict[str, float]:
+    """Run each labelled request; of the "cùng bài toán" claims the engine makes, the share judged true
+    (a claim on a pair nobody labelled counts as not true)."""
+    from .recommend import Profile, recommend
+
+    judged = {(r.request_id, r.item): r.true for r in labels if r.claim == SAME_PROBLEM_CLAIM}
+    requests = {r.request_id: r.request for r in labels}
+    made = true = unlabelled = 0
+    for rid, req in requests.items():
+        rec = recommend(engine, text=req.get("text"), item_id=req.get("item_id"),
+                        profile=Profile(**req.get("profile", {})), k=k)
+        for hit in rec.stories + rec.platforms:
+            if SAME_PROBLEM_CLAIM in hit.explain["reason"]:
+                made += 1
+                verdict = judged.get((rid, hit.item.id))
+                true += bool(verdict)
+                unlabelled += verdict is None
+    return {"same_problem_claims": float(made), "same_problem_true": float(true),
+            "same_problem_unlabelled": float(unlabelled), "same_problem_precision": true / made if made else 1.0}
+
+
+def flag_rate(engine: Engine, texts: list[str]) -> float:
+    """Share of ``texts`` the engine answers with ``no_match``."""
+    return sum(engine.search(t, k=1).no_match for t in texts) / len(texts) if texts else 0.0
+
+
+def mix_metrics(engine: Engine, queries: list[EvalQuery]) -> dict[str, float]:
+    """Among queries where a story and a platform are both relevant (grade ≥ 2): the share whose top 3
+    holds both types, with and without the mix step; MRR@10 over all queries with and without it."""
+    both = mixed = mixed_before = 0
+    mrr = before = 0.0
+    for q in queries:
+        ranked, unmixed = rank(engine, q.query, "ours"), rank(engine, q.query, "ours_unmixed")
+        mrr += query_metrics(ranked, q.relevant)["mrr@10"]
+        before += query_metrics(unmixed, q.relevant)["mrr@10"]
+        kinds = {engine.corpus.by_id[i].type for i, g in q.relevant.items() if g >= 2 and i in engine.corpus.by_id}
+        if kinds == {"story", "platform"}:
+            both += 1
+            mixed += len({engine.corpus.by_id[i].type for i in ranked[:3]}) == 2
+            mixed_before += len({engine.corpus.by_id[i].type for i in unmixed[:3]}) == 2
+    n = max(len(queries), 1)
+    return {"mix_queries": float(both), "mix_share": mixed / both if both else 0.0,
+            "mix_share_unmixed": mixed_before / both if both else 0.0, "mrr_mixed": mrr / n, "mrr_unmixed": before / n}
+
+
+def honesty_metrics(engine: Engine, queries: list[EvalQuery]) -> dict[str, float]:
+    """Out-of-scope flagging (data/eval/out_of_scope.jsonl), answerable queries wrongly flagged (these
+    ``queries``), "cùng bài toán" precision (data/eval/reasons.jsonl) and the story/platform mix."""
+    folder = engine.settings.data_dir / "eval"
+    answerable = [q for q in queries if q.style != "out_of_scope"]
+    out: dict[str, float] = {"answerable_flagged": flag_rate(engine, [q.query for q in answerable])}
+    oos_path = folder / "out_of_scope.jsonl"
+    if oos_path.exists():
+        oos = [q.query for q in load_queries(oos_path) if q.style == "out_of_scope"]
+        out.update({"out_of_scope_n": float(len(oos)), "out_of_scope_flagged": flag_rate(engine, oos)})
+    if (folder / "reasons.jsonl").exists():
+        out.update(reason_precision(engine, load_reasons(folder / "reasons.jsonl")))
+    out.update(mix_metrics(engine, answerable))
+    return out
+
+
+def format_honesty(h: dict[str, float]) -> list[str]:
+    if not h:
+        return []
+    lines = [f"Nothing fits: answerable queries flagged no_match {h['answerable_flagged']:.1%}"]
+    if "out_of_scope_flagged" in h:
+        lines[0] += f"; out-of-scope flagged {h['out_of_scope_flagged']:.1%} of {int(h['out_of_scope_n'])}"
+    if "same_problem_claims" in h:
+        lines.append(f"“cùng bài toán” claims judged true: {h['same_problem_precision']:.1%} of "
+                     f"{int(h['same_problem_claims'])} ({int(h['same_problem_unlabelled'])} unlabelled)")
+    lines.append(f"Story + platform in the top 3 (of {int(h['mix_queries'])} queries where both are relevant): "
+                 f"{h['mix_share']:.1%} (without the mix step {h['mix_share_unmixed']:.1%}); "
+                 f"MRR@10 {h['mrr_mixed']:.3f} (without {h['mrr_unmixed']:.3f})")
+    return lines

@@ -3,22 +3,47 @@
 Relevance mixes meaning (the engine's fused search score, or passage-vector similarity for an item)
 with structure (same province or region, terrain, ethnic group, sector, audience; stories ↔
 platforms through ``platform_ids``). The list is then diversified with maximal marginal relevance so
-the top five are not five near-copies, and each hit gets a short Vietnamese ``reason``.
+the top five are not five near-copies, and each hit gets a short Vietnamese ``reason`` in which every
+phrase is true:
+
+* "cùng bài toán “…”" only when the asker's problem is close (raw cosine above a threshold fitted on
+  ``data/eval/reasons.jsonl``) to one of the item's *problem statements* — a platform's ``problems``,
+  or a sentence of a story's ``problem`` that states a difficulty (no figures, no setting) — and the
+  quote is that statement;
+* each profile value the item really shares ("cùng tỉnh Cà Mau", "cũng là đồng bào Mông" …);
+* platforms for a profile or a problem come from the stories that fit, or from a true problem match,
+  never from popularity; no phrase is said twice.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from .corpus import Item, Platform, Story, item_summary
+from .confidence import assess
+from .corpus import Item, Platform, Story
+from .reasons import (
+    SAME_PROBLEM,
+    SAME_PROBLEM_ITEMS,
+    Profile,
+    _passage_vectors,
+    _problem_rows,
+    content_words,
+    join_reason,
+    link_reason,
+    no_local_story_note,
+    problem_statements,
+    profile_match,
+    region_of,
+    same_problem_phrase,
+)
 from .search import Engine, Hit
-from .text import fold
+
+__all__ = ["Profile", "Recommendation", "UnknownItem", "recommend"]
 
 MMR_LAMBDA = 0.75  # 1.0 = pure relevance, lower = more diverse
-SAME_PROBLEM = 0.6  # share of the best match from which a reason may say "cùng bài toán"
+PROFILE_WEIGHT = 0.5  # weight of profile_match (0–1) beside the text relevance (0–0.7 with a profile)
 
 
 class UnknownItem(KeyError):
@@ -26,42 +51,12 @@ class UnknownItem(KeyError):
 
 
 @dataclass
-class Profile:
-    """A commune as an official describes it; every field optional."""
-
-    province: str | None = None
-    region: str | None = None
-    terrain: list[str] = field(default_factory=list)
-    ethnic_groups: list[str] = field(default_factory=list)
-    sectors: list[str] = field(default_factory=list)
-    audiences: list[str] = field(default_factory=list)
-
-    def is_empty(self) -> bool:
-        return not (self.province or self.region or self.terrain or self.ethnic_groups or self.sectors
-                    or self.audiences)
-
-    def as_text(self) -> str:
-        """The profile as a sentence the dense model can read."""
-        parts = []
-        if self.terrain:
-            parts.append("xã " + ", ".join(self.terrain))
-        if self.province:
-            parts.append(f"ở {self.province}")
-        if self.region:
-            parts.append(f"vùng {self.region}")
-        if self.ethnic_groups:
-            parts.append("đồng bào " + ", ".join(self.ethnic_groups))
-        if self.sectors:
-            parts.append("lĩnh vực " + ", ".join(self.sectors))
-        if self.audiences:
-            parts.append("cho " + ", ".join(self.audiences))
-        return ", ".join(parts)
-
-
-@dataclass
 class Recommendation:
     stories: list[Hit]
     platforms: list[Hit]
+    no_match: bool = False  # the text fits nothing in the corpus (then, without profile or item, no hits)
+    confidence: float = 1.0
+    note: str | None = None  # said once: no story from the official's province or region
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -81,43 +76,11 @@ def item_vectors(engine: Engine) -> np.ndarray:
     return out
 
 
-def _same(a: str | None, b: str | None) -> bool:
-    return bool(a and b and fold(a) == fold(b))
-
-
-def profile_match(item: Item, profile: Profile) -> tuple[float, list[str]]:
-    """How well an item fits the profile (0–1) and the reasons, in Vietnamese."""
-    wanted_groups = {fold(e) for e in profile.ethnic_groups}
-    # (values the item shares with the profile, weight, reason) — a place and a people only for stories
-    checks: list[tuple[list[str], float, str]] = []
-    if isinstance(item, Story):
-        loc = item.location
-        if _same(profile.province, loc.province):
-            checks.append(([loc.province], 0.3, "cùng tỉnh {}"))
-        elif _same(profile.region, loc.region):
-            checks.append(([loc.region], 0.2, "cùng vùng {}"))
-        checks.append(([t for t in loc.terrain if t in profile.terrain], 0.15, "cùng địa hình {}"))
-        checks.append(([e for e in item.ethnic_groups if fold(e) in wanted_groups], 0.2, "cũng là đồng bào {}"))
-    checks.append(([s for s in item.sectors if s in profile.sectors], 0.25, "cùng lĩnh vực {}"))
-    checks.append(([a for a in item.audiences if a in profile.audiences], 0.1, "dành cho {}"))
-    shared = [(found, weight, reason) for found, weight, reason in checks if found]
-    score = sum(weight for _, weight, _ in shared)
-    return min(score, 1.0), [reason.format(found[0]) for found, _, reason in shared]
-
-
-def _platform_names(engine: Engine, ids: list[str]) -> list[str]:
-    return [engine.corpus.by_id[i].title for i in ids if i in engine.corpus.by_id]
-
-
 def _mmr(candidates: list[int], relevance: np.ndarray, vectors: np.ndarray, k: int) -> list[int]:
     chosen: list[int] = []
     pool = list(candidates)
     while pool and len(chosen) < k:
-        if chosen:
-            sims = vectors[pool] @ vectors[chosen].T
-            penalty = sims.max(axis=1)
-        else:
-            penalty = np.zeros(len(pool))
+        penalty = (vectors[pool] @ vectors[chosen].T).max(axis=1) if chosen else np.zeros(len(pool))
         mmr = MMR_LAMBDA * relevance[pool] - (1 - MMR_LAMBDA) * penalty
         best = pool[int(np.argmax(mmr))]
         chosen.append(best)
@@ -125,25 +88,37 @@ def _mmr(candidates: list[int], relevance: np.ndarray, vectors: np.ndarray, k: i
     return chosen
 
 
-def _problem_phrase(engine: Engine, row: int, q_vec: np.ndarray | None) -> str | None:
-    """The item's problem closest in meaning to the query, as written in the item, shortened."""
-    if q_vec is None:
-        return None
-    item = engine.items[row]
-    start = int(engine._starts[row])  # an item's passages are one contiguous block
-    end = int(engine._starts[row + 1]) if row + 1 < len(engine._starts) else len(engine.built.passages)
-    idx = [i for i in range(start, end) if engine.built.passages[i].kind == "problem"]
-    if not idx:
-        return None
-    vecs = np.vstack([engine.built.dense.reconstruct(i) for i in idx])
-    best = int(np.argmax(vecs @ q_vec))
-    # problem passages are stored in the order of the item's problems
-    text = item.problems[best] if isinstance(item, Platform) and best < len(item.problems) else item_summary(item)
-    text = re.split(r"(?<=\w\w)[.;!?](?:\s|$)", text)[0].strip().rstrip(".")  # "A D." is not a sentence end
-    return text if len(text) <= 70 else text[:70].rsplit(" ", 1)[0] + "…"
+def _minmax(values: np.ndarray) -> np.ndarray:
+    finite = values[np.isfinite(values)]
+    lo, hi = float(finite.min()), float(finite.max())
+    return ((values - lo) / (hi - lo)).astype(np.float32) if hi > lo else np.zeros_like(values)
+
+
+def _links(engine: Engine, source: Item) -> list[str]:
+    if isinstance(source, Story):
+        return list(source.platform_ids)
+    return [s.id for s in engine.corpus.stories_using(source.id)]
+
+
+def _places(stories: list[Story]) -> str:
+    return ", ".join(list(dict.fromkeys(s.location.province for s in stories))[:3])
 
 
 # ---------------------------------------------------------------------------- recommend
+
+
+@dataclass
+class _Ask:
+    """What the request says about the asker's problem, for "cùng bài toán"."""
+
+    probe: np.ndarray | None = None  # vectors standing for the asker's problem (rows)
+    words: frozenset[str] = frozenset()  # its folded syllables (to pick a story's statement)
+    threshold: float = SAME_PROBLEM
+    # rows the text itself finds: search score ≥ half the best, the bar facets use for "relevant"
+    named: frozenset[int] = frozenset()
+
+    def same_problem(self, engine: Engine, row: int) -> str | None:
+        return same_problem_phrase(engine, row, self.probe, self.words, self.threshold)
 
 
 def recommend(
@@ -153,100 +128,133 @@ def recommend(
     profile: Profile | None = None,
     k: int = 5,
 ) -> Recommendation:
-    """Stories and platforms that fit an item, a problem text and/or a profile, with reasons."""
+    """Stories and platforms that fit an item, a problem text and/or a profile, with true reasons."""
     profile = profile or Profile()
+    text = (text or "").strip() or None
     n = len(engine.items)
     vectors = item_vectors(engine)
     relevance = np.zeros(n, dtype=np.float32)
-    q_vec: np.ndarray | None = None
-    source: Item | None = None
-
-    text = (text or "").strip() or None
-    # how close each item's problem is to the asker's: the text's search score, or the item's likeness
-    problem_rel = np.zeros(n, dtype=np.float32)
-    query_text = text or profile.as_text()  # a profile alone is searched as a sentence, at a lower weight
-    if query_text:
-        q = engine.analyse(query_text)
-        fused, _ = engine.score(q)
-        top = float(fused.max()) if n else 0.0
-        text_rel = (fused / top if top > 0 else fused).astype(np.float32)
-        relevance += text_rel * (1.0 if profile.is_empty() else 0.7 if text else 0.4)
-        if text:
-            problem_rel = text_rel
-            q_vec = engine.cache.encode(q.restored)
+    ask, source = _Ask(), None
+    confidence, no_match = 1.0, False
+    if text:
+        q = engine.analyse(text)
+        fused, parts = engine.score(q)
+        confidence, no_match = assess(engine, q, parts.get("name"))
+        if no_match and item_id is None and profile.is_empty():
+            return Recommendation([], [], no_match, confidence)
+        if not no_match:
+            scaled = _scaled(fused)
+            relevance += scaled * (1.0 if profile.is_empty() else 0.7)
+            ask = _Ask(engine.cache.encode(q.restored)[None, :], frozenset(content_words(q.restored)),
+                       named=frozenset(int(i) for i in np.flatnonzero(scaled >= 0.5)))
+    elif item_id is None:  # a profile alone is searched as a sentence, at a lower weight
+        fused, _ = engine.score(engine.analyse(profile.as_text()))
+        relevance += _scaled(fused) * 0.4
     if item_id is not None:
         source = engine.corpus.get(item_id)
         if source is None:
             raise UnknownItem(item_id)
         row = engine._row[item_id]
-        sims = _minmax(vectors @ vectors[row])
-        relevance += sims * (0.6 if text else 1.0)
-        if q_vec is None:
-            q_vec, problem_rel = vectors[row], sims
-        linked = _links(engine, source)
-        for other in linked:
+        relevance += _minmax(vectors @ vectors[row]) * (0.6 if text else 1.0)
+        for other in _links(engine, source):
             relevance[engine._row[other]] += 0.5
         relevance[row] = -np.inf
-
-    reasons: dict[int, list[str]] = {}
+        if ask.probe is None:
+            ask = _source_problem(engine, row)
+    region = region_of(engine, profile.province)
+    phrases: dict[int, list[str]] = {}
     for i, item in enumerate(engine.items):
-        why: list[str] = []
-        if source is not None:
-            why += _link_reason(engine, source, item)
-            if not why and set(item.sectors) & set(source.sectors):
-                why.append(f"cùng lĩnh vực {next(s for s in item.sectors if s in source.sectors)}")
-        if not profile.is_empty():
-            score, more = profile_match(item, profile)
-            relevance[i] += 0.3 * score
-            why += more
-        reasons[i] = why
-
-    def pick(kind: type) -> list[Hit]:
-        cands = [i for i, item in enumerate(engine.items) if isinstance(item, kind) and np.isfinite(relevance[i])]
-        cands.sort(key=lambda i: -relevance[i])
-        chosen = _mmr(cands[: max(4 * k, 20)], relevance, vectors, k)
-        hits = []
-        for i in chosen:
-            why = list(dict.fromkeys(reasons[i]))
-            # "same problem" only when it really is close; a fitting profile is not the same problem
-            phrase = _problem_phrase(engine, i, q_vec) if problem_rel[i] >= SAME_PROBLEM else None
-            if phrase:
-                why.insert(0 if text else len(why), f"cùng bài toán “{phrase}”")
-            item = engine.items[i]
-            if isinstance(item, Story) and item.platform_ids:
-                why.append("dùng " + ", ".join(_platform_names(engine, item.platform_ids)[:2]))
-            elif isinstance(item, Platform):
-                users = engine.corpus.stories_using(item.id)
-                if users:
-                    why.append(f"đã được dùng trong {len(users)} câu chuyện")
-            hits.append(Hit(item, float(relevance[i]), engine.snippet(i, engine.analyse(query_text or item.title)),
-                            {"reason": ", ".join(dict.fromkeys(why[:4])) or "gần nghĩa với nội dung bạn tìm"}))
-        return hits
-
-    return Recommendation(stories=pick(Story), platforms=pick(Platform))
+        score, shared = profile_match(item, profile, region) if not profile.is_empty() else (0.0, [])
+        relevance[i] += PROFILE_WEIGHT * score
+        phrases[i] = shared
+    story_rows = _pick(engine, relevance, vectors, k, Story)
+    about = text or (profile.as_text() if not profile.is_empty() else None)  # what snippets are chosen for
+    stories = [_hit(engine, i, relevance, _story_reason(engine, i, ask, source, phrases[i]), about)
+               for i in story_rows]
+    note = no_local_story_note(engine, profile, region, stories)
+    if note and stories:
+        stories[0].explain["reason"] = join_reason([note, *stories[0].explain["reason"].split(", ")])
+    platforms = _platforms(engine, relevance, vectors, k, ask, source, profile, phrases, about)
+    return Recommendation(stories, platforms, no_match, confidence, note)
 
 
-def _links(engine: Engine, source: Item) -> list[str]:
-    if isinstance(source, Story):
-        return list(source.platform_ids)
-    return [s.id for s in engine.corpus.stories_using(source.id)]
+def _scaled(fused: np.ndarray) -> np.ndarray:
+    top = float(fused.max()) if len(fused) else 0.0
+    return (fused / top if top > 0 else fused).astype(np.float32)
 
 
-def _link_reason(engine: Engine, source: Item, item: Item) -> list[str]:
-    if isinstance(source, Story) and isinstance(item, Platform) and item.id in source.platform_ids:
-        return ["câu chuyện này dùng " + item.title]
-    if isinstance(source, Platform) and isinstance(item, Story) and source.id in item.platform_ids:
-        return ["dùng " + source.title]
-    if isinstance(source, Story) and isinstance(item, Story):
-        shared = [p for p in source.platform_ids if p in item.platform_ids]
-        if shared:
-            return ["cùng dùng " + ", ".join(_platform_names(engine, shared)[:2])]
-        if source.location.region == item.location.region:
-            return [f"cùng vùng {item.location.region}"]
-    return []
+def _source_problem(engine: Engine, row: int) -> _Ask:
+    """For "similar to this item": the item's own problem passages stand for the asker's problem."""
+    rows = _problem_rows(engine, row)
+    if not rows:
+        return _Ask()
+    words = frozenset(w for st in problem_statements(engine.items[row]) for w in content_words(st))
+    return _Ask(_passage_vectors(engine, rows), words, SAME_PROBLEM_ITEMS)
 
 
-def _minmax(values: np.ndarray) -> np.ndarray:
-    finite = values[np.isfinite(values)]
-    lo, hi = float(finite.min()), float(finite.max())
-    return ((values - lo) / (hi - lo)).astype(np.float32) if hi > lo else np.zeros_like(values)
+def _pick(engine: Engine, relevance: np.ndarray, vectors: np.ndarray, k: int, kind: type,
+          allowed: set[int] | None = None) -> list[int]:
+    cands = [i for i, item in enumerate(engine.items) if isinstance(item, kind) and np.isfinite(relevance[i])
+             and (allowed is None or i in allowed)]
+    cands.sort(key=lambda i: -relevance[i])
+    return _mmr(cands[: max(4 * k, 20)], relevance, vectors, k)
+
+
+def _hit(engine: Engine, row: int, relevance: np.ndarray, reason: str, about: str | None) -> Hit:
+    item = engine.items[row]
+    snippet = engine.snippet(row, engine.analyse(about or item.title))
+    return Hit(item, float(relevance[row]), snippet, {"reason": reason})
+
+
+def _story_reason(engine: Engine, row: int, ask: _Ask, source: Item | None, shared: list[str]) -> str:
+    item = engine.items[row]
+    phrases = link_reason(engine, source, item) if source is not None else []
+    phrases += [p for p in [ask.same_problem(engine, row)] if p] + shared
+    if source is not None and len(phrases) == 0 and set(item.sectors) & set(source.sectors):
+        phrases.append(f"cùng lĩnh vực {next(s for s in item.sectors if s in source.sectors)}")
+    uses = [engine.corpus.by_id[p].title for p in item.platform_ids]
+    if isinstance(source, Platform) and source.title in uses:  # one "dùng" phrase, the source's platform first
+        phrases = [p for p in phrases if p != "dùng " + source.title]
+        uses = [source.title] + [u for u in uses if u != source.title]
+    said = " ".join(phrases)
+    uses = [u for u in uses if u not in said]
+    if uses:
+        phrases.append("dùng " + ", ".join(uses[:2]))
+    return join_reason(phrases) or _fallback(source)
+
+
+def _fallback(source: Item | None) -> str:
+    return f"gần nghĩa với {source.title}" if source is not None else "gần nghĩa với nội dung bạn tìm"
+
+
+def _platforms(engine: Engine, relevance: np.ndarray, vectors: np.ndarray, k: int, ask: _Ask,
+               source: Item | None, profile: Profile, phrases: dict[int, list[str]], about: str | None) -> list[Hit]:
+    """Platforms: for an item, the most related ones; for a problem or a profile, only those the
+    fitting stories used or whose problem statement is the asker's (never popularity)."""
+    rel = relevance.copy()
+    support: dict[int, list[Story]] = {}
+    allowed: set[int] | None = None
+    if source is None:
+        stories = [i for i, it in enumerate(engine.items) if isinstance(it, Story)]
+        fitting = sorted(stories, key=lambda i: -relevance[i])[: max(3 * k, 10)]
+        floor = 0.6 * float(relevance[fitting[0]]) if fitting else 0.0
+        # a story fits when it is close to the request and, for a profile, shares something with it
+        for i in (i for i in fitting if relevance[i] >= floor and (profile.is_empty() or phrases[i])):
+            for pid in engine.items[i].platform_ids:  # type: ignore[union-attr]
+                support.setdefault(engine._row[pid], []).append(engine.items[i])  # type: ignore[arg-type]
+        matched = {i for i, it in enumerate(engine.items) if isinstance(it, Platform) and ask.same_problem(engine, i)}
+        allowed = set(support) | matched | set(ask.named)
+        top = max((len(v) for v in support.values()), default=1)
+        for i, users in support.items():
+            rel[i] += 0.5 * len(users) / top
+    hits = []
+    for i in _pick(engine, rel, vectors, k, Platform, allowed):
+        said = link_reason(engine, source, engine.items[i]) if source is not None else []
+        said += [p for p in [ask.same_problem(engine, i)] if p] + phrases[i]
+        if source is not None and not said and set(engine.items[i].sectors) & set(source.sectors):
+            said.append(f"cùng lĩnh vực {next(s for s in engine.items[i].sectors if s in source.sectors)}")
+        if i in support:
+            where = "giống xã bạn" if not profile.is_empty() else "gần với vấn đề của bạn"
+            said.append(f"được dùng ở {len(support[i])} câu chuyện {where}: {_places(support[i])}")
+        hits.append(_hit(engine, i, rel, join_reason(said) or _fallback(source), about))
+    return hits

@@ -73,7 +73,11 @@ def assert_hit(hit: dict[str, Any]) -> None:
 
 def assert_ranked(results: list[dict[str, Any]]) -> None:
     scores = [r["score"] for r in results]
-    assert scores == sorted(scores, reverse=True), scores
+    if scores != sorted(scores, reverse=True):  # the mix may lift one hit of the other type to rank 3
+        kinds = [r["type"] for r in results]
+        assert len(kinds) >= 3 and kinds[0] == kinds[1] != kinds[2], (scores, kinds)
+        rest = scores[:2] + scores[3:]
+        assert rest == sorted(rest, reverse=True), scores
     ids = [r["id"] for r in results]
     assert len(ids) == len(set(ids)), ids
 
@@ -362,7 +366,8 @@ def test_static_files_are_fingerprinted_and_revalidated(client: TestClient) -> N
 
 
 def assert_recommendation(body: dict[str, Any], k: int = 5) -> None:
-    assert set(body) == {"stories", "platforms"}
+    assert set(body) == {"stories", "platforms", "no_match", "confidence"}
+    assert body["no_match"] is False and 0 <= body["confidence"] <= 1
     assert body["stories"] and body["platforms"]
     for kind, key in (("story", "stories"), ("platform", "platforms")):
         hits = body[key]
@@ -435,17 +440,20 @@ def test_recommend_top5_is_diverse(client: TestClient) -> None:
     body = client.post("/api/recommend", json={"text": "bán nông sản qua mạng", "k": 5}).json()
     for key in ("stories", "platforms"):
         hits = body[key]
-        assert len(hits) == 5
-        assert len({h["id"] for h in hits}) == 5
-        assert len({h["snippet"] for h in hits}) == 5
-        assert len({h["reason"] for h in hits}) >= 4
+        # platforms only where they fit (a fitting story used them, or the text finds them): the 12
+        # fixture platforms hold 4 for this text, not 5
+        assert len(hits) == 5 if key == "stories" else 3 <= len(hits) <= 5
+        assert len({h["id"] for h in hits}) == len(hits)
+        assert len({h["snippet"] for h in hits}) == len(hits)
+        assert len({h["reason"] for h in hits}) >= len(hits) - 1
     provinces = {h["province"] for h in body["stories"]}
     assert len(provinces) >= 3, provinces
 
 
 def test_recommend_k(client: TestClient) -> None:
     body = client.post("/api/recommend", json={"text": "khám bệnh từ xa", "k": 2}).json()
-    assert len(body["stories"]) == 2 and len(body["platforms"]) == 2
+    # one fixture platform does remote check-ups: no filler platform is added to reach k
+    assert len(body["stories"]) == 2 and 1 <= len(body["platforms"]) <= 2
 
 
 # ---------------------------------------------------------------------------- items

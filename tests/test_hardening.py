@@ -81,7 +81,11 @@ def assert_search_body(body: dict[str, Any]) -> None:
                          "offset", "took_ms", "results", "facets"}
     assert 0.0 <= body["confidence"] <= 1.0 and body["total"] >= len(body["results"])
     scores = [r["score"] for r in body["results"]]
-    assert scores == sorted(scores, reverse=True)
+    if scores != sorted(scores, reverse=True):  # the mix may lift one hit of the other type to rank 3
+        kinds = [r["type"] for r in body["results"]]
+        assert len(kinds) >= 3 and kinds[0] == kinds[1] != kinds[2], kinds
+        rest = scores[:2] + scores[3:]
+        assert rest == sorted(rest, reverse=True)
     for hit in body["results"]:
         stripped = hit["snippet"].replace("<mark>", "").replace("</mark>", "")
         assert "<" not in stripped and ">" not in stripped, hit["snippet"]
@@ -482,7 +486,7 @@ def test_fuzz_recommend(client: TestClient, body: Any) -> None:
     assert_sane(resp)
     if resp.status_code == 200:
         out = resp.json()
-        assert set(out) == {"stories", "platforms"}
+        assert set(out) == {"stories", "platforms", "no_match", "confidence"}
         for hit in out["stories"] + out["platforms"]:
             assert hit["reason"].strip()
 

@@ -1,0 +1,63 @@
+"""Snippets: highlights mark matched content words and multi-syllable terms, never a lone filler syllable."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from langso_search.search import Engine
+from langso_search.snippets import FILLER, is_filler, marked_spans, query_terms, render
+
+_MARK = re.compile(r"<mark>(.*?)</mark>")
+
+
+def _marked(engine: Engine, text: str, sentence: str, compounds: frozenset[str] = frozenset(),
+            common: frozenset[str] = frozenset()) -> list[str]:
+    q = engine.analyse(text)
+    terms = query_terms(q, True, compounds)
+    return _MARK.findall(render(sentence, marked_spans(sentence, terms, True, compounds, common)))
+
+
+def test_filler_syllables_alone_are_never_marked(small_engine: Engine) -> None:
+    sentence = "Ông Ba là người bán cam ở phố chợ, mặt hàng có bí đỏ"
+    marked = _marked(small_engine, "ông bà anh là có mặt bí phố bán cam", sentence)
+    assert "bán cam" in marked
+    for word in ("Ông", "là", "ở", "phố", "mặt", "có", "bí"):
+        assert word not in marked
+
+
+def test_a_multi_syllable_term_is_marked_whole(small_engine: Engine) -> None:
+    marked = _marked(small_engine, "người già không biết dùng điện thoại",
+                     "Người già trong nhà chưa từng dùng ứng dụng trên điện thoại")
+    assert "Người già" in marked and "điện thoại" in marked
+
+
+def test_accents_decide_when_the_query_has_them(small_engine: Engine) -> None:
+    assert _marked(small_engine, "cách nấu phở ngon", "Ki-ốt đặc sản trên phố đi bộ") == []
+
+
+def test_a_common_syllable_inside_another_word_is_not_the_query_word(small_engine: Engine) -> None:
+    compounds = frozenset({"xa hoi", "tien mat", "mat hang"})
+    assert _marked(small_engine, "xã livestream", "Bán trên mạng xã hội", compounds, frozenset({"xa"})) == []
+    assert _marked(small_engine, "xã livestream", "Chính quyền xã tổ chức", compounds, frozenset({"xa"})) == ["xã"]
+    assert _marked(small_engine, "trả tiền mặt", "Các mặt hàng nông sản", compounds) == []
+
+
+def test_render_escapes_and_merges_adjacent_marks() -> None:
+    assert render("a <b> & c", [(8, 9)]) == "a &lt;b&gt; &amp; <mark>c</mark>"
+    assert render("bán cam", [(0, 3), (4, 7)]) == "<mark>bán cam</mark>"
+
+
+@pytest.mark.parametrize("text", ["ông bà tôi già rồi không biết dùng điện thoại", "anh ơi bán cam ở đâu",
+                                  "mặt hàng nông sản bị ép giá", "bí thư xã muốn lắp camera", "a", "tiền mặt"])
+def test_engine_snippets_never_mark_a_lone_filler(small_engine: Engine, text: str) -> None:
+    for hit in small_engine.search(text, k=10).hits:
+        for marked in _MARK.findall(hit.snippet):
+            words = marked.split()
+            assert not (len(words) == 1 and is_filler(words[0])), (text, hit.item.id, hit.snippet)
+
+
+def test_filler_list_is_lowercase_accented() -> None:
+    assert all(w == w.lower() for w in FILLER)
+    assert {"ông", "bà", "anh", "bí", "phố", "là", "có", "mặt"} <= FILLER
