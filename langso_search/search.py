@@ -334,7 +334,9 @@ class Engine:
         q = self.analyse(text)
         fused, parts = self.score(q, retriever)
         order = self.ranked(fused, filters)
-        if retriever == "hybrid" and filters.type is None:
+        if retriever == "hybrid" and filters == Filters():
+            # unfiltered answers show a story and a platform in the top 3 when both fit; a filtered list
+            # stays the allowed part of the unfiltered ranking, in the same order
             order = mix_types(order, fused, self.items)
         hits: list[Hit] = []
         for i in order[offset : offset + k]:
