@@ -157,7 +157,7 @@ class Engine:
                 self._phrases.setdefault(" ".join(form), set()).add(row)
                 if len("".join(form)) >= 4:
                     self._compacts.setdefault("".join(form), set()).add(row)
-        self._analysed: dict[str, Query] = {}
+        self._analysed: dict[tuple[str, bool], Query] = {}
         self._results: OrderedDict[tuple[Any, ...], SearchResult] = OrderedDict()  # repeated searches
         self._results_lock = threading.Lock()
         self._fuzzy_forms = [c for c in self._compacts if len(c) >= 5]
@@ -175,14 +175,18 @@ class Engine:
 
     # ------------------------------------------------------------------ analysis
 
-    def analyse(self, text: str) -> Query:
-        """Analysed query, memoised (the same text always analyses the same way for one engine)."""
-        cached = self._analysed.get(text)
+    def analyse(self, text: str, exact: bool = False) -> Query:
+        """Analysed query, memoised (the same text always analyses the same way for one engine).
+
+        ``exact``: "Tìm đúng chữ tôi gõ": no expansion or restoration, lexical on the folded form."""
+        key = (text, exact)
+        cached = self._analysed.get(key)
         if cached is None:
-            cached = analyse(text, self.built.tokenizer, self.built.restorer)
+            cached = analyse(text, self.built.tokenizer, self.built.restorer, exact=exact,
+                             alt_ratio=self.settings.alt_ratio)
             if len(self._analysed) >= 4096:
                 self._analysed.clear()
-            self._analysed[text] = cached
+            self._analysed[key] = cached
         return cached
 
     @staticmethod
@@ -196,8 +200,16 @@ class Engine:
     # ------------------------------------------------------------------ retrievers
 
     def dense_scores(self, q: Query) -> np.ndarray:
-        """Per item: best passage cosine + ``second_passage`` × second best."""
-        vec = self.cache.encode(q.restored).astype(np.float32)
+        """Per item: best passage cosine + ``second_passage`` × second best; when the restorer had
+        close readings, the mix of their scores weighted by the readings' probabilities."""
+        if not q.alternatives:
+            return self._dense_text_scores(q.restored)
+        readings = q.readings
+        total = sum(r.probability for r in readings)
+        return sum(r.probability / total * self._dense_text_scores(r.text) for r in readings)  # type: ignore[return-value]
+
+    def _dense_text_scores(self, text: str) -> np.ndarray:
+        vec = self.cache.encode(text).astype(np.float32)
         if self._matrix is not None:  # small corpus: every passage, exactly, in one product
             sims = self._matrix @ vec
             best = np.maximum.reduceat(sims, self._starts)
@@ -300,17 +312,19 @@ class Engine:
         filters: Filters | None = None,
         explain: bool = False,
         retriever: Retriever = "hybrid",
+        exact: bool = False,
     ) -> SearchResult:
+        """``exact``: "Tìm đúng chữ tôi gõ": search the words as typed (no restoration, no expansion)."""
         started = time.perf_counter()
         filters = filters or Filters()
-        key = (text, k, tuple(vars(filters).values()), explain, retriever)
+        key = (text, k, tuple(vars(filters).values()), explain, retriever, exact)
         with self._results_lock:
             cached = self._results.get(key)
             if cached is not None:
                 self._results.move_to_end(key)
         if cached is not None:  # a repeated query: same answer, measured again
             return replace(cached, took_ms=(time.perf_counter() - started) * 1000)
-        result = self._search(text, k, filters, explain, retriever, started)
+        result = self._search(text, k, filters, explain, retriever, started, exact)
         with self._results_lock:
             self._results[key] = result
             while len(self._results) > 1024:
@@ -318,9 +332,10 @@ class Engine:
         return result
 
     def _search(
-        self, text: str, k: int, filters: Filters, explain: bool, retriever: Retriever, started: float
+        self, text: str, k: int, filters: Filters, explain: bool, retriever: Retriever, started: float,
+        exact: bool = False,
     ) -> SearchResult:
-        q = self.analyse(text)
+        q = self.analyse(text, exact=exact)
         fused, parts = self.score(q, retriever)
         order = np.argsort(-fused, kind="stable")
         # facets: over the items that are reasonably relevant (not the long tail of every item)
@@ -344,9 +359,9 @@ class Engine:
                 break
         return SearchResult(q, hits, count_facets(relevant), (time.perf_counter() - started) * 1000)
 
-    def rank_ids(self, text: str, retriever: Retriever = "hybrid", k: int = 10) -> list[str]:
+    def rank_ids(self, text: str, retriever: Retriever = "hybrid", k: int = 10, exact: bool = False) -> list[str]:
         """Ids of the top ``k`` items (no snippets, no filters): what evaluation needs."""
-        fused, _ = self.score(self.analyse(text), retriever)
+        fused, _ = self.score(self.analyse(text, exact=exact), retriever)
         return [self.items[i].id for i in np.argsort(-fused, kind="stable")[:k]]
 
     # ------------------------------------------------------------------ snippets
