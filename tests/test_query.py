@@ -17,7 +17,7 @@ def test_a_confident_query_has_no_alternatives(small_engine: Engine) -> None:
 
 
 def test_close_readings_become_alternatives(small_engine: Engine) -> None:
-    q = small_engine.analyse("nuoi ca")  # nuôi cá / nuôi cả: the restorer cannot tell
+    q = small_engine.analyse("ban dat")  # bán đất / bán đắt: the restorer cannot tell
     assert q.alternatives
     ratio = small_engine.settings.alt_ratio
     probs = [q.probability, *(a.probability for a in q.alternatives)]
@@ -27,7 +27,7 @@ def test_close_readings_become_alternatives(small_engine: Engine) -> None:
 
 
 def test_search_mixes_the_dense_scores_of_the_readings(small_engine: Engine) -> None:
-    q = small_engine.analyse("nuoi ca")
+    q = small_engine.analyse("ban dat")
     total = sum(r.probability for r in q.readings)
     expected = sum(r.probability / total * small_engine._dense_text_scores(r.text) for r in q.readings)
     assert np.allclose(small_engine.dense_scores(q), expected)
@@ -46,10 +46,11 @@ def test_exact_mode_does_not_restore_or_expand(small_engine: Engine) -> None:
 
 def test_search_exact_is_a_separate_answer(small_engine: Engine) -> None:
     normal = small_engine.search("ban hang qua mang", k=3)
-    exact = small_engine.search("ban hang qua mang", k=3, exact=True)
+    exact = small_engine.search("ban hang qua mang", k=3, exact=True, explain=True)
     assert normal.query.was_restored and not normal.query.exact
     assert exact.query.exact and not exact.query.was_restored
     assert exact.hits  # the folded words still find items
+    assert all(h.explain["dense_weight"] == 0 and h.explain["dense"] == 0 for h in exact.hits)  # lexical only
 
 
 @pytest.mark.slow
