@@ -10,7 +10,7 @@ import pytest
 
 from langso_search.corpus import load_corpus
 from langso_search.index import _restorer_texts
-from langso_search.restore import Restorer, bundled_word_list, syllable_accuracy
+from langso_search.restore import Restorer, bundled_word_list, syllable_accuracy, syllable_accuracy_pairs
 from langso_search.restore_data import everyday_lexicon, word_frequencies
 from langso_search.search import Engine
 from langso_search.settings import Settings
@@ -80,6 +80,12 @@ def test_nbest_probabilities_are_sorted_and_sum_to_at_most_one(restorer: Restore
         assert probs == sorted(probs, reverse=True)
         assert sum(probs) <= 1 + 1e-9 and all(p > 0 for p in probs)
         assert len({t for t, _ in readings}) == len(readings)  # distinct readings
+
+
+def test_accuracy_against_what_the_writer_meant(restorer: Restorer) -> None:
+    pairs = [("tui muon ban mat ong", "tui muốn bán mật ong"), ("lam răng de ban hang", "làm răng để bán hàng")]
+    assert syllable_accuracy_pairs(restorer, pairs) == (1.0, 10)
+    assert syllable_accuracy_pairs(restorer, [("tui muon ban", "tôi muốn bán")]) == (2 / 3, 3)  # "tui" is kept
 
 
 def test_typo_is_repaired(restorer: Restorer) -> None:
