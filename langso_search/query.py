@@ -19,6 +19,8 @@ STOP_SYLLABLES = frozenset(
     "cac nhung mot hay hoac nen neu ay a roi rat nhe oi u".split()
 )
 
+MAX_ALTERNATIVES = 2  # close readings searched with (and shown) besides the best one
+
 
 @dataclass(frozen=True)
 class Reading:
@@ -75,7 +77,7 @@ def analyse(
     readings = restorer.readings(normalized)
     restored, probability = readings[0]
     alternatives = tuple(
-        Reading(t, p) for t, p in readings[1:] if alt_ratio > 0 and p >= alt_ratio * probability
+        Reading(t, p) for t, p in readings[1 : 1 + MAX_ALTERNATIVES] if alt_ratio > 0 and p >= alt_ratio * probability
     )
     tokens = tokenizer.tokens(normalized, accented=ratio >= 0.5)
     # restoration may also have fixed a typo ("dien thaoi" → "điện thoại"): match the fixed form too,
