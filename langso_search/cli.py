@@ -260,7 +260,7 @@ def eval_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON instead of the table"),
 ) -> None:
     """Đánh giá / score BM25-only, dense-only and ours per query style (hit@k, MRR@10, nDCG@10)."""
-    from .evaluate import evaluate, format_table, load_queries, tune
+    from .evaluate import dialect_restoration, evaluate, format_dialect, format_table, load_queries, tune
 
     settings = _settings()
     engine, _ = _open(settings)
@@ -278,6 +278,11 @@ def eval_cmd(
         _echo_json(report.to_json())
         return
     typer.echo(format_table(report))
+    dialect = (queries or settings.data_dir / "eval" / "queries.jsonl").parent / "dialect.jsonl"
+    if dialect.exists():  # written blind: reported, never tuned on
+        typer.echo(f"\nDialect set ({dialect.name}):")
+        typer.echo(format_table(evaluate(engine, load_queries(dialect, styles=("dialect",)), systems=("ours",))))
+        typer.echo(format_dialect(dialect_restoration(engine.built.restorer, dialect)))
     if per_query:
         for row in report.per_query:
             if row["ours"]["mrr@10"] < 1 / 3:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .corpus import Corpus, CorpusError, CorpusInvalid
-from .restore import syllable_accuracy
+from .restore import Restorer, syllable_accuracy, syllable_accuracy_pairs
 from .search import Engine
 from .text import accent_ratio, fold, normalize
 from .vocab import QUERY_STYLES
@@ -45,7 +45,7 @@ class EvalQuery:
     relevant: dict[str, int]
 
 
-def load_queries(path: Path, corpus: Corpus | None = None) -> list[EvalQuery]:
+def load_queries(path: Path, corpus: Corpus | None = None, styles: tuple[str, ...] = QUERY_STYLES) -> list[EvalQuery]:
     """Read and validate the labelled queries (styles, grades, ids that resolve)."""
     errors: list[CorpusError] = []
     queries: list[EvalQuery] = []
@@ -64,8 +64,8 @@ def load_queries(path: Path, corpus: Corpus | None = None) -> list[EvalQuery]:
         if q.id in seen:
             errors.append(CorpusError(rel, q.id, "id", "duplicate query id"))
         seen.add(q.id)
-        if q.style not in QUERY_STYLES:
-            errors.append(CorpusError(rel, q.id, "style", f"unknown style {q.style!r}; allowed: {QUERY_STYLES}"))
+        if q.style not in styles:
+            errors.append(CorpusError(rel, q.id, "style", f"unknown style {q.style!r}; allowed: {styles}"))
         if not q.query.strip():
             errors.append(CorpusError(rel, q.id, "query", "empty"))
         if q.style == "out_of_scope":
@@ -121,7 +121,7 @@ def rank(engine: Engine, text: str, system: str, k: int = 10) -> list[str]:
         return engine.rank_ids(text, "lexical", k)
     if system == "dense":  # the naive baseline: the query as typed, no expansion or restoration
         q = engine.analyse(text)
-        q = replace(q, restored=normalize(text))
+        q = replace(q, restored=normalize(text), alternatives=())
         fused, _ = engine.score(q, "dense")
         return [engine.items[i].id for i in fused.argsort()[::-1][:k]]
     raise ValueError(f"unknown system {system!r}")
@@ -173,10 +173,32 @@ def evaluate(
         stripped = _mean(query_metrics(rank(engine, fold(q.query), "ours"), q.relevant) for q in accented)
         gap.update({"mrr_accented": with_marks["mrr@10"], "mrr_stripped": stripped["mrr@10"],
                     "gap": with_marks["mrr@10"] - stripped["mrr@10"]})
-    acc, n_syll = syllable_accuracy(engine.built.restorer, [q.query for q in accented])
     honesty = honesty_metrics(engine, queries) if "ours" in systems else {}
-    return EvalReport(len(queries), table, counts, gap, {"syllable_accuracy": acc, "syllables": float(n_syll)},
+    return EvalReport(len(queries), table, counts, gap, restoration_by_style(engine.built.restorer, queries),
                       per_query, honesty)
+
+
+def restoration_by_style(restorer: Restorer, queries: list[EvalQuery]) -> dict[str, float]:
+    """Syllable accuracy of restoring the accented queries stripped of marks: overall and per style."""
+    accented = [q for q in queries if accent_ratio(q.query) >= 0.5]
+    acc, n_syll = syllable_accuracy(restorer, [q.query for q in accented])
+    out = {"syllable_accuracy": acc, "syllables": float(n_syll)}
+    for style in QUERY_STYLES:
+        texts = [q.query for q in accented if q.style == style]
+        if texts:
+            out[f"style:{style}"], out[f"syllables:{style}"] = syllable_accuracy(restorer, texts)
+    return out
+
+
+def dialect_restoration(restorer: Restorer, path: Path) -> dict[str, float]:
+    """On the dialect set (``{"query", "intended", "region"}`` lines): share of the intended syllables
+    that restoring the query as typed gets right, overall and per region. Report only: never tune on it."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    out: dict[str, float] = {}
+    for region in ["all", *sorted({str(r.get("region", "")) for r in rows})]:
+        pairs = [(r["query"], r["intended"]) for r in rows if region == "all" or r.get("region") == region]
+        out[f"{region}"], out[f"syllables:{region}"] = syllable_accuracy_pairs(restorer, pairs)
+    return out
 
 
 def format_table(report: EvalReport) -> str:
@@ -196,8 +218,18 @@ def format_table(report: EvalReport) -> str:
         lines.append(f"Accent gap (ours, {int(g['n'])} accented queries): MRR@10 {g['mrr_accented']:.3f} with marks, "
                      f"{g['mrr_stripped']:.3f} stripped, gap {g['gap']:+.3f}")
     r = report.restoration
-    lines.append(f"Diacritic restoration: {r['syllable_accuracy']:.1%} of {int(r['syllables'])} syllables right")
+    lines.append(f"Diacritic restoration: {r['syllable_accuracy']:.1%} of {int(r['syllables'])} syllables right "
+                 "(accented queries with marks stripped)")
+    lines += [f"  {s}: {r[f'style:{s}']:.1%} of {int(r[f'syllables:{s}'])}" for s in QUERY_STYLES if f"style:{s}" in r]
     lines += format_honesty(report.honesty)
+    return "\n".join(lines)
+
+
+def format_dialect(restoration: dict[str, float]) -> str:
+    """The dialect set's restoration accuracy, overall and per region."""
+    lines = [f"Dialect set restoration: {restoration['all']:.1%} of {int(restoration['syllables:all'])} intended syllables right"]
+    lines += [f"  {k}: {v:.1%} of {int(restoration[f'syllables:{k}'])}" for k, v in restoration.items()
+              if k != "all" and not k.startswith("syllables:")]
     return "\n".join(lines)
 
 

@@ -37,6 +37,7 @@ import numpy as np
 from .corpus import Corpus, Item, Platform, Story
 from .embed import Embedder
 from .restore import Restorer, bundled_word_list, seed_sentences
+from .restore_data import data_fingerprint as restorer_data_fingerprint
 from .settings import Settings
 from .text import Tokenizer, learn_compounds, nfc, normalize
 from .vector_cache import CacheStats, VectorCache
@@ -151,6 +152,7 @@ def fingerprint(settings: Settings, model_id: str, corpus_digest: str) -> dict[s
             "hnsw_ef_construction": settings.hnsw_ef_construction,
         },
         "versions": {p: _version(p) for p in packages},
+        "restorer_data": restorer_data_fingerprint(),  # our everyday/dialect resources + wordfreq
     }
 
 
@@ -227,7 +229,7 @@ def stale_reason(index_dir: Path, expected: dict[str, Any]) -> str | None:
     manifest = read_manifest(index_dir)
     if manifest is None:
         return "no index has been built yet"
-    for key in ("format_version", "corpus_digest", "model_id", "settings", "versions"):
+    for key in ("format_version", "corpus_digest", "model_id", "settings", "versions", "restorer_data"):
         if manifest.get(key) != expected.get(key):
             return f"{key} changed"
     return None

@@ -19,6 +19,8 @@ STOP_SYLLABLES = frozenset(
     "cac nhung mot hay hoac nen neu ay a roi rat nhe oi u".split()
 )
 
+MAX_ALTERNATIVES = 2  # close readings searched with (and shown) besides the best one
+
 
 @dataclass(frozen=True)
 class Reading:
@@ -42,26 +44,47 @@ class Query:
     n_syllables: int
     alternatives: tuple[Reading, ...] = ()  # other close readings (n-best restoration), best first
     exact: bool = False  # "Tìm đúng chữ tôi gõ": no restoration, lexical on the folded form only
+    probability: float = 1.0  # the restorer's probability for ``restored`` (normalised over its n-best)
 
     @property
     def was_restored(self) -> bool:
         return self.restored != self.normalized
 
     @property
+    def readings(self) -> tuple[Reading, ...]:
+        """``restored`` and the close alternatives: what the engine searches with, best first."""
+        return (Reading(self.restored, self.probability), *self.alternatives)
+
+    @property
     def content_syllables(self) -> list[str]:
         return [s for s in self.folded.split() if s not in STOP_SYLLABLES]
 
 
-def analyse(text: str, tokenizer: Tokenizer, restorer: Restorer) -> Query:
-    """Normalise, expand teencode, restore diacritics, and tokenise one query."""
+def analyse(
+    text: str, tokenizer: Tokenizer, restorer: Restorer, exact: bool = False, alt_ratio: float = 0.5
+) -> Query:
+    """Normalise, expand teencode, restore diacritics, and tokenise one query.
+
+    When the second-best restoration is at least ``alt_ratio`` times as likely as the best, the close
+    readings become ``alternatives`` (the engine searches with all of them). ``exact``: the text is
+    taken as typed: no expansion, no restoration, lexical tokens from its folded form only.
+    """
     typed = normalize(text)
-    normalized = normalize(expand_abbreviations(typed))
     ratio = accent_ratio(text)
-    restored = restorer.restore(normalized)
+    if exact:
+        return _exact(text, typed, ratio, tokenizer)
+    normalized = normalize(expand_abbreviations(typed))
+    readings = restorer.readings(normalized)
+    restored, probability = readings[0]
+    alternatives = tuple(
+        Reading(t, p) for t, p in readings[1 : 1 + MAX_ALTERNATIVES] if alt_ratio > 0 and p >= alt_ratio * probability
+    )
     tokens = tokenizer.tokens(normalized, accented=ratio >= 0.5)
-    # restoration may also have fixed a typo ("dien thaoi" → "điện thoại"): match the fixed form too.
-    # (Its marks are not added as exact-accent tokens: that measured slightly worse on the dev set.)
-    tokens += [t for t in tokenizer.tokens(restored, accented=False) if t not in tokens]
+    # restoration may also have fixed a typo ("dien thaoi" → "điện thoại"): match the fixed form too,
+    # and the forms of the close alternatives. (Their marks are not added as exact-accent tokens:
+    # that measured slightly worse on the dev set.)
+    for reading in (restored, *(a.text for a in alternatives)):
+        tokens += [t for t in tokenizer.tokens(reading, accented=False) if t not in tokens]
     sylls = syllables(normalized)
     return Query(
         raw=text,
@@ -72,4 +95,23 @@ def analyse(text: str, tokenizer: Tokenizer, restorer: Restorer) -> Query:
         tokens=tuple(tokens),
         accent_ratio=ratio,
         n_syllables=len(sylls),
+        alternatives=alternatives,
+        probability=probability,
+    )
+
+
+def _exact(text: str, typed: str, ratio: float, tokenizer: Tokenizer) -> Query:
+    """The query exactly as typed: folded lexical tokens, no expansion, no restoration."""
+    sylls = syllables(typed)
+    folded = " ".join(fold(s) for s in sylls)
+    return Query(
+        raw=text,
+        normalized=typed,
+        restored=typed,
+        folded=folded,
+        raw_folded=folded,
+        tokens=tuple(tokenizer.tokens(typed, accented=False)),
+        accent_ratio=ratio,
+        n_syllables=len(sylls),
+        exact=True,
     )

@@ -88,6 +88,15 @@ class Settings(BaseSettings):
     hnsw_ef_search: int = Field(64, ge=8, le=4096)
     hnsw_ef_construction: int = Field(80, ge=8, le=4096)
 
+    # query analysis
+    alt_ratio: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Diacritic restoration: a reading at least this many times as likely as the best one is "
+        "searched with too (and shown as an alternative); 0 turns alternatives off",
+    )
+
     # search limits
     max_query_chars: int = Field(2000, ge=10, description="Longer queries are refused with 413/422")
     max_k: int = Field(100, ge=1)
