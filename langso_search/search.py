@@ -65,6 +65,8 @@ class FusionWeights:
     name: float = 0.2  # weight of a platform-name match (fading for queries over 6 syllables)
     second_passage: float = 0.3  # share of the second-best passage in the item's dense score
     title_boost: float = 0.3  # lexical bonus for query words found in the title/aliases
+    used_by: float = 0.75  # a platform scores at least this share of the best story that used it (dev: MRR
+    # unchanged at 0.980, nDCG@10 0.911 → 0.921 with 0.75; "bán mật ong" shows Facebook, used by both honey stories)
 
 
 @dataclass
@@ -143,6 +145,11 @@ class Engine:
         self.items = corpus.items
         self._row = {item.id: i for i, item in enumerate(self.items)}
         self.facet_index = FacetIndex(self.items)
+        # (story row, platform row) for every platform a story used: "who did it" lifts "what to use"
+        links = [(i, self._row[pid]) for i, item in enumerate(self.items) if item.type == "story"
+                 for pid in getattr(item, "platform_ids", ()) if pid in self._row]
+        self._link_story = np.array([a for a, _ in links], dtype=np.int64)
+        self._link_platform = np.array([b for _, b in links], dtype=np.int64)
         self._passage_item = np.array([self._row[p.item_id] for p in built.passages], dtype=np.int64)
         self._bm25 = bm25s.BM25()
         self._bm25.index([toks or [""] for toks in built.doc_tokens], show_progress=False)
@@ -289,8 +296,16 @@ class Engine:
         if retriever == "lexical":
             return lexical, {"lexical": lexical}
         name = self.name_scores(q)
-        fused = self.fuse(q, dense, lexical, name)
+        fused = self.used_by(self.fuse(q, dense, lexical, name))
         return fused, {"dense": dense, "lexical": lexical, "name": name, "dense_weight": np.full(1, self.dense_weight(q))}
+
+    def used_by(self, fused: np.ndarray) -> np.ndarray:
+        """A platform scores at least ``weights.used_by`` × the score of the best story that used it."""
+        if self.weights.used_by <= 0 or not self._link_story.size:
+            return fused
+        lifted = np.zeros_like(fused)
+        np.maximum.at(lifted, self._link_platform, fused[self._link_story])
+        return np.maximum(fused, self.weights.used_by * lifted).astype(fused.dtype)
 
     def name_weight(self, q: Query) -> float:
         """Full weight for short, name-like queries; a long description that mentions "Zalo" in passing

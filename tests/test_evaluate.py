@@ -25,10 +25,14 @@ def report(full_engine: Engine) -> EvalReport:
     return evaluate(full_engine, queries)
 
 
+# the dialect and out-of-scope styles live in their own blind files (dialect.jsonl, out_of_scope.jsonl)
+DEV_STYLES = tuple(s for s in QUERY_STYLES if s not in ("dialect", "out_of_scope"))
+
+
 @pytest.mark.slow
 def test_every_style_is_represented(report: EvalReport) -> None:
     assert report.n_queries >= 150
-    for style in QUERY_STYLES:
+    for style in DEV_STYLES:
         assert report.counts[style] >= 20, style
 
 
@@ -41,7 +45,7 @@ def test_quality_gate(report: EvalReport) -> None:
     assert ours["all"]["mrr@10"] >= 0.85
     assert ours["all"]["mrr@10"] > bm25["all"]["mrr@10"]
     assert ours["all"]["mrr@10"] > dense["all"]["mrr@10"]
-    for style in QUERY_STYLES:
+    for style in DEV_STYLES:
         assert ours[style]["hit@3"] >= 0.85, style
         # per style: never worse than either single retriever
         assert ours[style]["mrr@10"] >= bm25[style]["mrr@10"], style
