@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
+from .api_analytics import install_analytics, record_recommend, record_search
 from .corpus import Item, Story, item_summary, province_names
 from .pipeline import EngineHolder
 from .recommend import Profile, UnknownItem, recommend
@@ -341,6 +342,7 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
         logger.exception("unexpected error")
         return _error(500, "internal", "Có lỗi ở máy chủ, vui lòng thử lại.", "Internal error; please retry.")
 
+    install_analytics(app, settings, app.state.holder)  # before _routes: /admin precedes the static catch-all
     _routes(app)
     return app
 
@@ -384,6 +386,7 @@ def _routes(app: FastAPI) -> None:
 
     @app.get("/api/search", response_model=SearchResponse, responses=ERRORS, tags=["search"])
     def search(
+        request: Request,
         engine: EngineDep,
         settings: SettingsDep,
         q: Annotated[str, Query(description="Vấn đề bằng lời thường, có dấu hoặc không dấu")],
@@ -411,11 +414,14 @@ def _routes(app: FastAPI) -> None:
             query=q, restored_query=result.query.restored, took_ms=round(result.took_ms, 2),
             results=[hit_model(h, explain) for h in result.hits], facets=result.facets,
         )
+        record_search(request, q, filters, result)
         # already a validated model: serialise it once (FastAPI would validate it again)
         return Response(body.model_dump_json(), media_type="application/json")
 
     @app.post("/api/recommend", response_model=RecommendResponse, responses=ERRORS, tags=["recommend"])
-    def recommend_route(body: RecommendRequest, engine: EngineDep, settings: SettingsDep) -> RecommendResponse:
+    def recommend_route(
+        body: RecommendRequest, engine: EngineDep, settings: SettingsDep, request: Request
+    ) -> RecommendResponse:
         """Related stories and platforms for an item, a problem and/or a commune profile, with reasons."""
         profile = Profile()
         if body.profile is not None:
@@ -440,10 +446,12 @@ def _routes(app: FastAPI) -> None:
         except UnknownItem:
             raise ApiError(404, "unknown_item", f"Không có mục “{body.item_id}”.",
                            f"Unknown item id {body.item_id!r}.") from None
-        return RecommendResponse(
+        response = RecommendResponse(
             stories=[hit_model(h, cls=RecommendHit, reason=h.explain["reason"]) for h in rec.stories],
             platforms=[hit_model(h, cls=RecommendHit, reason=h.explain["reason"]) for h in rec.platforms],
         )
+        record_recommend(request, body, response)
+        return response
 
     @app.get("/api/items", response_model=ItemsResponse, responses=ERRORS, tags=["items"])
     def items(
