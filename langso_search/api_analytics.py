@@ -67,7 +67,7 @@ def record_search(request: Request, query: str, filters: Any, result: Any) -> No
             "ids": [h.item.id for h in result.hits], "total": getattr(result, "total", len(result.hits)),
             "latency_ms": result.took_ms,
         })
-    except Exception:  # noqa: BLE001
+    except Exception:
         logger.debug("analytics: search not recorded", exc_info=True)
 
 
@@ -80,7 +80,7 @@ def record_recommend(request: Request, body: Any, response: Any) -> None:
         profile = body.profile.model_dump() if body.profile is not None else {}
         rec.record("recommend", {"text": body.text, "item_id": body.item_id, "profile": profile,
                                  "ids": [h.id for h in (*response.stories, *response.platforms)]})
-    except Exception:  # noqa: BLE001
+    except Exception:
         logger.debug("analytics: recommend not recorded", exc_info=True)
 
 

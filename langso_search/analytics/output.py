@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,9 @@ def format_text(report: dict[str, Any]) -> str:
     """The report as plain text for a terminal (Vietnamese / English headings)."""
     t, p = report["totals"], report["period"]
     lines = [f"Báo cáo tìm kiếm / search report: {p['from'][:10]} → {p['to'][:10]} ({p['days']} ngày / days)",
-             f"  tìm kiếm / searches: {t['searches']}   không thấy / no match: {t['no_match']}   "
-             f"gợi ý / recommends: {t['recommends']}   mở / opens: {t['opens']}   "
-             f"👍 {t['helpful']}  👎 {t['unhelpful']}   p50: {t['latency_p50_ms']} ms"]
+             (f"  tìm kiếm / searches: {t['searches']}   không thấy / no match: {t['no_match']}   "
+              f"gợi ý / recommends: {t['recommends']}   mở / opens: {t['opens']}   "
+              f"👍 {t['helpful']}  👎 {t['unhelpful']}   p50: {t['latency_p50_ms']} ms")]
     top = max((d["searches"] for d in report["per_day"]), default=0)
     lines += _table("Mỗi ngày / per day (UTC)", [f"  {d['date']}  {d['searches']:>6}  {d['no_match']:>5} không thấy  "
                                                  f"{_bar(d['searches'], top)}" for d in report["per_day"]])
@@ -48,8 +49,8 @@ def format_text(report: dict[str, Any]) -> str:
                                          for r in report["comments"]])
     rec = report.get("recorder") or {}
     if rec:
-        lines += ["", f"== Bộ ghi / recorder: {rec.get('state')}  ghi / written {rec.get('written')}  "
-                  f"bỏ / dropped {rec.get('dropped')}  mất / lost {rec.get('lost')}  lỗi / error {rec.get('last_error')}"]
+        lines += ["", (f"== Bộ ghi / recorder: {rec.get('state')}  ghi / written {rec.get('written')}  "
+                       f"bỏ / dropped {rec.get('dropped')}  mất / lost {rec.get('lost')}  lỗi / error {rec.get('last_error')}")]
     return "\n".join(lines)
 
 
@@ -85,3 +86,36 @@ def export_queries(engine: Engine, days: int, path: Path) -> int:
             add("unhelpful", group, groups.wording(group) if group in groups.count else row.query)
     path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     return len(lines)
+
+
+def run_report(settings: Any, days: int, as_json: bool, export: Path | None) -> int:
+    """``langso report``: print the report (text or JSON) and optionally export queries; the exit code."""
+    from ..corpus import load_corpus
+    from ..embed import make_embedder
+    from .report import build_report
+    from .store import database_url, make_engine, migrate, safe_url
+
+    url = database_url(settings)
+    engine = make_engine(url)
+    try:
+        migrate(engine)
+    except Exception as exc:  # noqa: BLE001
+        print(f"✗ không mở được CSDL thống kê / cannot open the analytics database {safe_url(url)}: "
+              f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+        return 1
+    try:
+        encode = make_embedder(settings).encode_queries
+    except Exception:  # noqa: BLE001 - clustering falls back to exact wording
+        encode = None
+    try:
+        titles = {i.id: i.title for i in load_corpus(settings.data_dir).items}
+    except Exception:  # noqa: BLE001 - ids instead of titles
+        titles = {}
+    report = build_report(engine, days, encode, titles)
+    print(json.dumps(report, ensure_ascii=False, indent=2) if as_json else format_text(report))
+    if export is not None:
+        n = export_queries(engine, days, export)
+        print(f"✓ {n} câu → {export} (điền 'relevant' rồi thêm vào data/eval / fill in 'relevant')",
+              file=sys.stderr)
+    engine.dispose()
+    return 0
