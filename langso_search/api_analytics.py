@@ -64,7 +64,7 @@ def record_search(request: Request, query: str, filters: Any, result: Any) -> No
             "query": query, "restored": result.query.restored, "accented": result.query.accent_ratio >= 0.5,
             "filters": {k: v for k, v in vars(filters).items() if v is not None},
             "no_match": getattr(result, "no_match", False), "confidence": getattr(result, "confidence", 1.0),
-            "ids": [h.item.id for h in result.hits], "total": getattr(result, "total", len(result.hits)),
+            "ids": [h.item.id for h in result.hits], "total": getattr(result, "total", 0) or len(result.hits),
             "latency_ms": result.took_ms,
         })
     except Exception:

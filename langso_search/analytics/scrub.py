@@ -28,6 +28,8 @@ ACCOUNT_WORD = re.compile(
     r"(?:\bstk|\bsố\s*tk|\bso\s*tk|\btk|tài\s*khoản|tai\s*khoan|account|acc|\bno\.?)\s*[:#]?\s*$", re.IGNORECASE
 )
 
+# the text normaliser pads punctuation ("29A-123 . 45"): join digit groups split that way before matching
+PADDED = re.compile(r"(?<=\d)\s+([.\-/])\s+(?=\d)")
 PLACEHOLDERS = ("[email]", "[plate]", "[phone]", "[id]", "[account]")
 
 
@@ -85,6 +87,7 @@ def scrub(text: str | None) -> str | None:
     """``text`` with e-mails, plates, phones, ID and account numbers replaced by placeholders."""
     if not text:
         return text
+    text = PADDED.sub(r"\1", text)
     text = EMAIL.sub("[email]", text)
     text = PLATE.sub("[plate]", text)
     return _digits(text)
