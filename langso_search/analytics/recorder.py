@@ -28,6 +28,7 @@ from .store import cleanup, database_url, make_engine, migrate, safe_url, sqlite
 logger = logging.getLogger(__name__)
 
 BATCH = 200
+LINGER_S = 0.5  # the writer wakes this often: one transaction per wake-up at most (unless a batch is full)
 TRIES = 3
 CLEANUP_EVERY_S = 24 * 3600
 Event = tuple[str, datetime, dict[str, Any]]
@@ -155,24 +156,24 @@ class Recorder:
     # ------------------------------------------------------------------ writer thread
 
     def _run(self) -> None:
-        pause = 0.5
-        while not self._stop.is_set():
+        """Wake every LINGER_S (never per event: a woken thread would take the GIL from a search), drain the
+        queue in batches, write them; pause longer and longer while the database fails."""
+        pause, busy = 0.0, False
+        while True:
+            stopping = self._stop.wait(0 if busy else LINGER_S + pause)
             batch = self._take()
-            if batch is None:
-                self._maintain()
-                continue
-            if self._write(batch):
-                pause = 0.5
+            busy = len(batch) == BATCH
+            if batch:
+                pause = 0.0 if self._write(batch) else min(max(pause * 2, 0.5), 10.0)
+                busy = busy and pause == 0.0
             else:
-                self._stop.wait(pause)
-                pause = min(pause * 2, 10.0)
+                self._maintain()
+            if stopping and (not batch or pause):
+                return
 
-    def _take(self) -> list[Event] | None:
-        try:
-            first = self.queue.get(timeout=0.5)
-        except queue.Empty:
-            return None
-        batch = [first]
+    def _take(self) -> list[Event]:
+        """Up to BATCH queued events, without waiting."""
+        batch: list[Event] = []
         while len(batch) < BATCH:
             try:
                 batch.append(self.queue.get_nowait())
