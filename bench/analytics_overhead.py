@@ -29,13 +29,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-from langso_search.api import create_app  # noqa: E402
-from langso_search.embed import make_embedder  # noqa: E402
-from langso_search.pipeline import EngineHolder, open_engine  # noqa: E402
-from langso_search.search import Engine  # noqa: E402
-from langso_search.settings import Settings, get_settings  # noqa: E402
+from langso_search.api import create_app
+from langso_search.embed import make_embedder
+from langso_search.pipeline import EngineHolder, open_engine
+from langso_search.search import Engine
+from langso_search.settings import Settings, get_settings
 
 TARGET = 1.05
 
