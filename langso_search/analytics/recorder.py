@@ -159,6 +159,10 @@ class Recorder:
         """Wake every LINGER_S (never per event: a woken thread would take the GIL from a search), drain the
         queue in batches, write them; pause longer and longer while the database fails."""
         pause, busy = 0.0, False
+        try:  # migrations and the retention cleanup at start, before any event arrives
+            self._ready()
+        except Exception as exc:  # noqa: BLE001 - retried with the first batch
+            self._fail(exc)
         while True:
             stopping = self._stop.wait(0 if busy else LINGER_S + pause)
             batch = self._take()

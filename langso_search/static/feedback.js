@@ -11,6 +11,8 @@
  */
 (function () {
   "use strict";
+  if (window.__langsoFeedback) return;  // included twice: listen once
+  window.__langsoFeedback = true;
 
   var TAB_KEY = "langso-tab";
   var MAX_COMMENT = 500;

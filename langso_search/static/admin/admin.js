@@ -77,22 +77,22 @@
     var totals = $("totals");
     while (totals.firstChild) totals.removeChild(totals.firstChild);
     [["Lượt tìm / searches", t.searches], ["Không thấy / no match", t.no_match], ["Gợi ý / recommends", t.recommends],
-     ["Mở kết quả / opens", t.opens], ["👍", t.helpful], ["👎", t.unhelpful], ["p50 ms", t.latency_p50_ms]]
+     ["Mở kết quả / opens", t.opens], ["👍 có giúp / helpful", t.helpful], ["👎 không giúp / unhelpful", t.unhelpful], ["p50 ms", t.latency_p50_ms]]
       .forEach(function (pair) {
         var d = node("div"); d.appendChild(node("b", pair[1] === null ? "–" : pair[1])); d.appendChild(node("span", pair[0]));
         totals.appendChild(d);
       });
     chart(r.per_day);
-    table("top", ["Câu tìm / query", "Lượt", "Không thấy", "Mở", "👎"], r.top_queries.map(function (q) {
+    table("top", ["Câu tìm / query", "Lượt / searches", "Không thấy / no match", "Mở / opened", "👎 không giúp"], r.top_queries.map(function (q) {
       return [q.query, q.searches, q.no_match, q.clicks, q.down];
     }));
     table("clusters", ["Cách hỏi tiêu biểu / typical wording", "Lượt", "Cách gõ khác / other wordings"],
       r.no_match_clusters.map(function (c) { return [c.typical, c.size, c.examples.slice(1).join(" | ")]; }));
-    table("unhelpful", ["Câu tìm / query", "👎", "👍"], r.unhelpful_queries.map(function (q) { return [q.query, q.down, q.up]; }));
+    table("unhelpful", ["Câu tìm / query", "👎 không giúp", "👍 có giúp"], r.unhelpful_queries.map(function (q) { return [q.query, q.down, q.up]; }));
     table("noclick", ["Câu tìm / query", "Lượt"], r.no_click_queries.map(function (q) { return [q.query, q.searches]; }));
     table("opened", ["Mục / item", "id", "Lượt mở"], r.most_opened.map(function (o) { return [o.title || o.item_id, o.item_id, o.opens]; }));
-    table("comments", ["Lúc / at", "", "Câu tìm / query", "Góp ý / comment"], r.comments.map(function (c) {
-      return [c.at, c.helpful ? "👍" : "👎", c.query, c.comment];
+    table("comments", ["Lúc / at", "Giúp được? / helpful?", "Câu tìm / query", "Góp ý / comment"], r.comments.map(function (c) {
+      return [c.at, c.helpful ? "👍 có" : "👎 không", c.query, c.comment];
     }));
     var rec = r.recorder || {};
     table("recorder", ["Trạng thái", "Đã ghi", "Bỏ (hàng đầy)", "Mất (lỗi CSDL)", "Lỗi gần nhất"],
