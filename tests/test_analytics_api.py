@@ -86,10 +86,12 @@ def test_search_click_and_thumbs_down_reach_the_report(live: tuple[TestClient, S
     monkeypatch.setenv("LANGSO_ANALYTICS_URL", str(settings.analytics_url))
     monkeypatch.setenv("LANGSO_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("LANGSO_INDEX_DIR", str(settings.index_dir))
+    export = settings.index_dir.parent / f"export-{settings.analytics_url.split(':')[0]}.jsonl"
     get_settings.cache_clear()
     try:
         as_json = CliRunner().invoke(cli_app, ["report", "--days", "30", "--json"])
         as_text = CliRunner().invoke(cli_app, ["report"])
+        exported = CliRunner().invoke(cli_app, ["report", "--json", "--export", str(export)])
     finally:
         get_settings.cache_clear()
     assert as_json.exit_code == 0, as_json.output
@@ -97,6 +99,10 @@ def test_search_click_and_thumbs_down_reach_the_report(live: tuple[TestClient, S
     for section in ("totals", "top_queries", "most_opened", "unhelpful_queries", "comments"):
         assert cli_body[section] == body[section], section
     assert as_text.exit_code == 0 and QUERY in as_text.output and "Góp ý / comments" in as_text.output
+    assert exported.exit_code == 0, exported.output
+    lines = [json.loads(line) for line in export.read_text(encoding="utf-8").splitlines()]
+    export.unlink()
+    assert [(line["query"], line["relevant"]) for line in lines] == [(QUERY, {})]  # the 👎 query, to label
 
 
 def test_stored_rows_have_the_documented_fields(live: tuple[TestClient, Settings]) -> None:
