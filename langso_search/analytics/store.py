@@ -11,6 +11,7 @@ about a second): only the background writer and the report ever wait on them, ne
 from __future__ import annotations
 
 import os
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,6 +22,9 @@ from ..settings import Settings
 from .models import TABLES, utcnow
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Alembic keeps its running context in module globals: two upgrades in one process (the writer starting,
+# a report request) must not overlap, or they deadlock on the import lock and a table lock.
+_MIGRATE_LOCK = threading.Lock()
 SQLITE_NAME = "analytics.sqlite3"
 
 
@@ -64,7 +68,8 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    connect_args = {"connect_timeout": 3} if url.startswith("postgresql") else {}
+    # fail instead of waiting forever on a lock another server process holds (e.g. its own migration)
+    connect_args = {"connect_timeout": 3, "options": "-c lock_timeout=10000 -c statement_timeout=60000"} if url.startswith("postgresql") else {}
     return create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=2, connect_args=connect_args)
 
 
@@ -86,7 +91,7 @@ def migrate(engine: Engine) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
-    with engine.begin() as conn:
+    with _MIGRATE_LOCK, engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
 
