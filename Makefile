@@ -8,7 +8,7 @@ PORT   ?= 8000
 PYTHON ?= python3
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: help install install-dev run serve build test test-fast eval bench check chromium clean
+.PHONY: help install install-dev run serve build test test-fast eval bench check chromium postgres clean
 
 help:                                ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):[^#]*## (.*)/  \1\t\2/' | expand -t 16
@@ -45,7 +45,14 @@ chromium:                            ## Debian chromium for the browser test (ne
 	  else echo "chromium is missing: run 'sudo apt-get install chromium chromium-driver'"; exit 1; fi; \
 	fi
 
-test: install-dev chromium           ## the whole suite: unit, engine, API, hardening, browser, notebook
+postgres:                            ## Debian postgresql for the analytics tests (a real server, started by the tests)
+	@if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
+	  else echo "postgresql is missing: run 'sudo apt-get install postgresql'"; exit 1; fi; \
+	fi
+
+test: install-dev chromium postgres  ## the whole suite: unit, engine, API, hardening, browser, notebook, analytics
 	$(LANGSO) data check
 	$(PY) -m pytest -q -ra
 

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
+from .api_analytics import analytics_status, install_analytics, record_recommend, record_search
 from .corpus import Item, Platform, Story, item_summary, province_names
 from .embed import encoder_info
 from .facets import match_value, value_key
@@ -215,6 +216,7 @@ class ReadyResponse(BaseModel):
     build_id: str | None = Field(None, description="The index build served; replicas agree when they serve the same")
     pid: int | None = Field(None, description="The worker process that answered")
     encoder: dict[str, Any] = Field(default_factory=dict, description="OpenMP settings and micro-batching counters")
+    analytics: dict[str, Any] | None = Field(None, description="Event log: on/off, writer state, written, dropped")
     error: str | None = None
 
 
@@ -352,7 +354,8 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
     app.state.holder = holder or EngineHolder(settings)
     app.dependency_overrides[get_settings] = lambda: settings
     # innermost: a repeated search is replayed from its bytes (still behind the rate limiter, gzip and CORS)
-    app.add_middleware(ResponseCache, engine_key=lambda: _engine_key(app), size=settings.response_cache_size)
+    app.add_middleware(ResponseCache, engine_key=lambda: _engine_key(app), size=settings.response_cache_size,
+                       on_hit=lambda scope, context: _record_replay(scope, context))
     _limits(app, settings)
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
@@ -391,8 +394,15 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
         logger.exception("unexpected error")
         return _error(500, "internal", "Có lỗi ở máy chủ, vui lòng thử lại.", "Internal error; please retry.")
 
+    install_analytics(app, settings, app.state.holder)  # before _routes: /admin precedes the static catch-all
     _routes(app)
     return app
+
+
+def _record_replay(scope: dict[str, Any], context: object) -> None:
+    """A search answered from cached bytes is still a search (analytics counts it)."""
+    if isinstance(context, tuple) and len(context) == 3:
+        record_search(Request(scope), *context)
 
 
 def _engine_key(app: FastAPI) -> object:
@@ -428,7 +438,7 @@ def _routes(app: FastAPI) -> None:
         return {"status": "ok"}
 
     @app.get("/api/ready", response_model=ReadyResponse, tags=["service"])
-    def ready(holder: Annotated[EngineHolder, Depends(get_holder)]) -> ReadyResponse | JSONResponse:
+    def ready(holder: Annotated[EngineHolder, Depends(get_holder)], request: Request) -> ReadyResponse | JSONResponse:
         """Readiness: the index is loaded; reports model id, corpus hash and item counts."""
         engine = holder.engine
         if engine is None:
@@ -437,10 +447,12 @@ def _routes(app: FastAPI) -> None:
         m = engine.built.manifest
         return ReadyResponse(ready=True, model_id=m.get("model_id"), corpus_hash=m.get("corpus_digest"),
                              built_at=m.get("built_at"), dense_kind=m.get("dense_kind"), counts=m.get("counts", {}),
-                             build_id=holder.build_id, pid=os.getpid(), encoder=encoder_info(engine.embedder))
+                             build_id=holder.build_id, pid=os.getpid(), encoder=encoder_info(engine.embedder),
+                             analytics=analytics_status(request.app))
 
     @app.get("/api/search", response_model=SearchResponse, responses=ERRORS, tags=["search"])
     def search(
+        request: Request,
         engine: EngineDep,
         settings: SettingsDep,
         q: Annotated[str, Query(description="Vấn đề bằng lời thường, có dấu hoặc không dấu")],
@@ -481,11 +493,15 @@ def _routes(app: FastAPI) -> None:
             total=result.total, offset=result.offset, took_ms=round(result.took_ms, 2),
             results=[hit_model(h, explain, names=names) for h in result.hits], facets=result.facets,
         )
+        record_search(request, q, filters, result)
+        request.state.cache_context = (q, filters, result)  # a replay of these bytes is recorded too
         # already a validated model: serialise it once (FastAPI would validate it again)
         return Response(body.model_dump_json(), media_type="application/json")
 
     @app.post("/api/recommend", response_model=RecommendResponse, responses=ERRORS, tags=["recommend"])
-    def recommend_route(body: RecommendRequest, engine: EngineDep, settings: SettingsDep) -> RecommendResponse:
+    def recommend_route(
+        body: RecommendRequest, engine: EngineDep, settings: SettingsDep, request: Request
+    ) -> RecommendResponse:
         """Related stories and platforms for an item, a problem and/or a commune profile, with reasons."""
         profile = Profile()
         if body.profile is not None:
@@ -511,12 +527,14 @@ def _routes(app: FastAPI) -> None:
             raise ApiError(404, "unknown_item", f"Không có mục “{body.item_id}”.",
                            f"Unknown item id {body.item_id!r}.") from None
         names = platform_names(engine)
-        return RecommendResponse(
+        response = RecommendResponse(
             stories=[hit_model(h, cls=RecommendHit, reason=h.explain["reason"], names=names) for h in rec.stories],
             platforms=[hit_model(h, cls=RecommendHit, reason=h.explain["reason"], names=names)
                        for h in rec.platforms],
             no_match=rec.no_match, confidence=rec.confidence,
         )
+        record_recommend(request, body, response)
+        return response
 
     @app.get("/api/items", response_model=ItemsResponse, responses=ERRORS, tags=["items"])
     def items(

@@ -27,10 +27,14 @@ CACHED_PATHS = frozenset({"/api/search"})
 class ResponseCache:
     """ASGI middleware; ``engine_key()`` names the engine serving now (answers are cached per engine)."""
 
-    def __init__(self, app: Any, engine_key: Callable[[], object], size: int = 2048) -> None:
+    def __init__(
+        self, app: Any, engine_key: Callable[[], object], size: int = 2048,
+        on_hit: Callable[[Scope, object], None] | None = None,
+    ) -> None:
         self.app = app
         self.engine_key = engine_key
-        self._cache: LRUCache[tuple[object, bytes], tuple[int, list[tuple[bytes, bytes]], bytes]] = LRUCache(size)
+        self.on_hit = on_hit  # e.g. analytics: a replayed answer is still a search someone made
+        self._cache: LRUCache[tuple[object, bytes], tuple[list[tuple[bytes, bytes]], bytes, object]] = LRUCache(size)
         self._lock = threading.Lock()
         self.hits = 0
 
@@ -43,14 +47,16 @@ class ResponseCache:
             cached = self._cache.get(key)
         if cached is not None:
             self.hits += 1
-            status, headers, body = cached
-            await send({"type": "http.response.start", "status": status,
+            headers, body, context = cached
+            await send({"type": "http.response.start", "status": 200,
                         "headers": [*headers, (b"x-langso-cache", b"hit")]})
             await send({"type": "http.response.body", "body": body})
+            if self.on_hit is not None:
+                self.on_hit(scope, context)
             return
-        await self.app(scope, receive, self._recorder(key, send))
+        await self.app(scope, receive, self._recorder(key, scope, send))
 
-    def _recorder(self, key: tuple[object, bytes], send: Send) -> Send:
+    def _recorder(self, key: tuple[object, bytes], scope: Scope, send: Send) -> Send:
         start: dict[str, Any] = {}
         chunks: list[bytes] = []
 
@@ -60,8 +66,9 @@ class ResponseCache:
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body") and start.get("status") == 200 and key[0] is not None:
+                    context = scope.get("state", {}).get("cache_context")  # what the route left for on_hit
                     with self._lock:
-                        self._cache[key] = (200, list(start.get("headers", [])), b"".join(chunks))
+                        self._cache[key] = (list(start.get("headers", [])), b"".join(chunks), context)
             await send(message)
 
         return wrapped

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE = Path(__file__).resolve().parent
@@ -119,6 +119,16 @@ class Settings(BaseSettings):
     index_poll_s: float = Field(
         5.0, ge=0, description="How often a running service checks index/CURRENT for a new build (0 = never)"
     )
+
+    # analytics (privacy-safe search log, feedback, editors' report: docs/analytics.md)
+    analytics: bool = Field(True, description="Record searches, clicks and feedback (LANGSO_ANALYTICS=off to stop)")
+    analytics_url: str | None = Field(
+        None, description="SQLAlchemy URL of the analytics database; empty means a SQLite file next to the index "
+        "folder (or in the user data folder when that is not writable); postgresql://user:pw@host/db for PostgreSQL",
+    )
+    analytics_retention_days: int = Field(180, ge=1, description="Events older than this are deleted (daily)")
+    analytics_queue_size: int = Field(10_000, ge=10, description="Events waiting for the writer; more are dropped")
+    admin_token: SecretStr | None = Field(None, description="Bearer token for /admin and /api/admin/*; unset = disabled")
 
 
 @lru_cache(maxsize=1)
