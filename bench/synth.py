@@ -87,11 +87,13 @@ def synth_corpus(data_dir: Path, n_items: int, seed: int = 0) -> Corpus:
 
 class HashPassageEmbedder:
     """Passages: hashed bag of folded syllables + bigrams → ``dim`` floats, L2-normalised (cheap,
-    deterministic). Queries: the wrapped real encoder. For speed and memory measurements only."""
+    deterministic). Queries: the wrapped real encoder (or, with none, the same hashing: then dense
+    similarity is word overlap, enough for tests that compare two index kinds). For speed and memory
+    measurements only."""
 
-    def __init__(self, query_encoder: Embedder, dim: int | None = None) -> None:
+    def __init__(self, query_encoder: Embedder | None = None, dim: int = 384) -> None:
         self.query_encoder = query_encoder
-        self._dim = int(dim or query_encoder.dim)
+        self._dim = int(query_encoder.dim if query_encoder is not None else dim)
         self._slots: dict[str, tuple[int, float]] = {}
 
     @property
@@ -100,9 +102,12 @@ class HashPassageEmbedder:
 
     @property
     def model_id(self) -> str:
-        return f"synth-hash-{self._dim}/v1+queries:{self.query_encoder.model_id}"
+        queries = self.query_encoder.model_id if self.query_encoder is not None else "hash"
+        return f"synth-hash-{self._dim}/v1+queries:{queries}"
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        if self.query_encoder is None:
+            return self.encode_passages(texts)
         return self.query_encoder.encode_queries(texts)
 
     def _slot(self, token: str) -> tuple[int, float]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .arrays import TokenSets, top_stable
 from .corpus import Item, Platform, Story, item_summary
 from .search import Engine, Hit
 from .text import fold
@@ -72,10 +73,14 @@ def item_vectors(engine: Engine) -> np.ndarray:
     cached = getattr(engine, "_item_vectors", None)
     if cached is not None:
         return cached
-    dense = engine.built.dense
-    vectors = np.vstack([dense.reconstruct(i) for i in range(dense.ntotal)]) if dense.ntotal else np.zeros((0, 1))
-    out = np.zeros((len(engine.items), vectors.shape[1]), dtype=np.float32)
-    np.add.at(out, engine._passage_item, vectors)
+    vectors = engine._vectors
+    if vectors is None:  # no passages
+        return np.zeros((len(engine.items), engine.built.dense.d), dtype=np.float32)
+    out = np.empty((len(engine.items), vectors.shape[1]), dtype=np.float32)
+    for lo in range(0, len(engine.items), 4096):  # in slices: never a second copy of every passage vector
+        starts = engine._starts[lo : lo + 4096]
+        block = vectors[starts[0] : engine._ends[lo : lo + 4096][-1]]
+        out[lo : lo + len(starts)] = np.add.reduceat(block, starts - starts[0], axis=0)
     out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
     engine._item_vectors = out  # type: ignore[attr-defined]
     return out
@@ -103,6 +108,65 @@ def profile_match(item: Item, profile: Profile) -> tuple[float, list[str]]:
     shared = [(found, weight, reason) for found, weight, reason in checks if found]
     score = sum(weight for _, weight, _ in shared)
     return min(score, 1.0), [reason.format(found[0]) for found, _, reason in shared]
+
+
+@dataclass
+class _ProfileTable:
+    """The fields :func:`profile_match` reads, as arrays over every item (built once per engine)."""
+
+    story: np.ndarray
+    province: np.ndarray  # folded; "" for platforms
+    region: np.ndarray
+    terrain: TokenSets
+    ethnic: TokenSets  # folded
+    sectors: TokenSets
+    audiences: TokenSets
+
+    @classmethod
+    def of(cls, engine: Engine) -> _ProfileTable:
+        cached = getattr(engine, "_profile_table", None)
+        if cached is None:
+            items = engine.items
+            stories = [it if isinstance(it, Story) else None for it in items]
+            cached = cls(
+                story=np.array([s is not None for s in stories], dtype=bool),
+                province=np.array([fold(s.location.province) if s else "" for s in stories]),
+                region=np.array([fold(s.location.region) if s else "" for s in stories]),
+                terrain=TokenSets([s.location.terrain if s else [] for s in stories]),
+                ethnic=TokenSets([[fold(e) for e in s.ethnic_groups] if s else [] for s in stories]),
+                sectors=TokenSets([it.sectors for it in items]),
+                audiences=TokenSets([it.audiences for it in items]),
+            )
+            engine._profile_table = cached  # type: ignore[attr-defined]
+        return cached
+
+
+def profile_scores(engine: Engine, profile: Profile) -> np.ndarray:
+    """:func:`profile_match` scores of every item at once (the same numbers, without the loop)."""
+    t = _ProfileTable.of(engine)
+    n = len(t.story)
+    same_province = (t.province == fold(profile.province)) & t.story if profile.province else np.zeros(n, bool)
+    same_region = (t.region == fold(profile.region)) & t.story & ~same_province if profile.region else np.zeros(n, bool)
+    # added in the order profile_match adds them, so the floats are the same
+    score = np.zeros(n, dtype=np.float64)
+    score += np.where(same_province, 0.3, np.where(same_region, 0.2, 0.0))
+    score += np.where(t.terrain.count(set(profile.terrain)) > 0, 0.15, 0.0)
+    score += np.where(t.ethnic.count({fold(e) for e in profile.ethnic_groups}) > 0, 0.2, 0.0)
+    score += np.where(t.sectors.count(set(profile.sectors)) > 0, 0.25, 0.0)
+    score += np.where(t.audiences.count(set(profile.audiences)) > 0, 0.1, 0.0)
+    return np.minimum(score, 1.0)
+
+
+def _stories_using(engine: Engine, platform_id: str) -> list[Story]:
+    """``corpus.stories_using`` from a map built once per engine (not a scan of every story per call)."""
+    users = getattr(engine, "_stories_using", None)
+    if users is None:
+        users = {}
+        for story in engine.corpus.stories:
+            for pid in dict.fromkeys(story.platform_ids):
+                users.setdefault(pid, []).append(story)
+        engine._stories_using = users  # type: ignore[attr-defined]
+    return list(users.get(platform_id, ()))
 
 
 def _platform_names(engine: Engine, ids: list[str]) -> list[str]:
@@ -188,26 +252,29 @@ def recommend(
             relevance[engine._row[other]] += 0.5
         relevance[row] = -np.inf
 
-    reasons: dict[int, list[str]] = {}
-    for i, item in enumerate(engine.items):
+    if not profile.is_empty():
+        relevance += (0.3 * profile_scores(engine, profile)).astype(np.float32)
+
+    def reasons(i: int) -> list[str]:  # only for the items shown
+        item = engine.items[i]
         why: list[str] = []
         if source is not None:
             why += _link_reason(engine, source, item)
             if not why and set(item.sectors) & set(source.sectors):
                 why.append(f"cùng lĩnh vực {next(s for s in item.sectors if s in source.sectors)}")
         if not profile.is_empty():
-            score, more = profile_match(item, profile)
-            relevance[i] += 0.3 * score
-            why += more
-        reasons[i] = why
+            why += profile_match(item, profile)[1]
+        return why
+
+    is_story = _ProfileTable.of(engine).story
 
     def pick(kind: type) -> list[Hit]:
-        cands = [i for i, item in enumerate(engine.items) if isinstance(item, kind) and np.isfinite(relevance[i])]
-        cands.sort(key=lambda i: -relevance[i])
-        chosen = _mmr(cands[: max(4 * k, 20)], relevance, vectors, k)
+        rows = np.flatnonzero((is_story if kind is Story else ~is_story) & np.isfinite(relevance))
+        cands = top_stable(relevance, rows, max(4 * k, 20)).tolist()
+        chosen = _mmr(cands, relevance, vectors, k)
         hits = []
         for i in chosen:
-            why = list(dict.fromkeys(reasons[i]))
+            why = list(dict.fromkeys(reasons(i)))
             # "same problem" only when it really is close; a fitting profile is not the same problem
             phrase = _problem_phrase(engine, i, q_vec) if problem_rel[i] >= SAME_PROBLEM else None
             if phrase:
@@ -216,7 +283,7 @@ def recommend(
             if isinstance(item, Story) and item.platform_ids:
                 why.append("dùng " + ", ".join(_platform_names(engine, item.platform_ids)[:2]))
             elif isinstance(item, Platform):
-                users = engine.corpus.stories_using(item.id)
+                users = _stories_using(engine, item.id)
                 if users:
                     why.append(f"đã được dùng trong {len(users)} câu chuyện")
             hits.append(Hit(item, float(relevance[i]), engine.snippet(i, engine.analyse(query_text or item.title)),
@@ -229,7 +296,7 @@ def recommend(
 def _links(engine: Engine, source: Item) -> list[str]:
     if isinstance(source, Story):
         return list(source.platform_ids)
-    return [s.id for s in engine.corpus.stories_using(source.id)]
+    return [s.id for s in _stories_using(engine, source.id)]
 
 
 def _link_reason(engine: Engine, source: Item, item: Item) -> list[str]:
