@@ -6,15 +6,21 @@
 * :func:`block_rows`: the passage rows of a set of items, gathered in one step;
 * :class:`TokenSets`: "how many of these tokens does each item's set contain", as one bincount;
 * :func:`top_stable`: the first ``m`` of ``rows`` by descending value, in the order a stable sort
-  gives, without sorting every row.
+  gives, without sorting every row;
+* :class:`LazyRows`: per-item data built on first use, bounded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
 
 import faiss
 import numpy as np
+
+T = TypeVar("T")
 
 
 def passage_matrix(index: faiss.Index) -> np.ndarray | None:
@@ -84,3 +90,31 @@ def top_stable(values: np.ndarray, rows: np.ndarray, m: int) -> np.ndarray:
         keep = np.flatnonzero(vals >= cut)
         rows, vals = rows[keep], vals[keep]
     return rows[np.argsort(-vals, kind="stable")[:m]]
+
+
+class LazyRows(Generic[T]):
+    """``rows[i]`` computed by ``make(i)`` on first use and kept in a bounded LRU: per-item data that
+    only the shown hits need (snippet sentences) without holding it for 100k items."""
+
+    def __init__(self, make: Callable[[int], T], n: int, keep: int = 8192) -> None:
+        self._make, self._n, self._keep = make, n, keep
+        self._cache: OrderedDict[int, T] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, row: int) -> T:
+        with self._lock:
+            value = self._cache.get(row)
+            if value is not None:
+                self._cache.move_to_end(row)
+                return value
+        if not 0 <= row < self._n:
+            raise IndexError(row)
+        value = self._make(row)
+        with self._lock:
+            self._cache[row] = value
+            while len(self._cache) > self._keep:
+                self._cache.popitem(last=False)
+        return value

@@ -61,7 +61,7 @@ class IndexCorrupt(IndexError_):
     """A file of the build is missing, truncated or does not match its checksum."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Passage:
     """A piece of an item that is embedded on its own (a title, a summary, one problem line …)."""
 
@@ -353,6 +353,17 @@ def _prune(index_dir: Path, keep: str) -> None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+class _Interner(dict[str, str]):
+    """One string object per distinct value: ``shared(s)`` returns the first string equal to ``s``."""
+
+    def __call__(self, value: str) -> str:
+        return self.setdefault(value, value)
+
+    def all(self, values: list[str]) -> list[str]:
+        get = self.setdefault
+        return [get(v, v) for v in values]
+
+
 def load_index(index_dir: Path) -> BuiltIndex:
     """Load the live build, verifying every file against the manifest checksums."""
     build = current_build(index_dir)
@@ -375,7 +386,9 @@ def load_index(index_dir: Path) -> BuiltIndex:
             stories=[Story.model_validate(s) for s in snapshot["stories"]],
             digest=snapshot["digest"],
         )
-        passages = [Passage(**p) for p in json.loads((build / "passages.json").read_text(encoding="utf-8"))]
+        shared = _Interner()  # ids, kinds and tokens repeat: one string object each (GBs at 100k items)
+        passages = [Passage(shared(p["item_id"]), shared(p["kind"]), p["text"])
+                    for p in json.loads((build / "passages.json").read_text(encoding="utf-8"))]
         # memory-mapped and read-only: worker processes serving one build share its pages
         dense = faiss.read_index(str(build / "dense.faiss"), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
         lexical = json.loads((build / "lexical.json").read_text(encoding="utf-8"))
@@ -392,8 +405,8 @@ def load_index(index_dir: Path) -> BuiltIndex:
         passages=passages,
         dense=dense,
         doc_ids=lexical["doc_ids"],
-        doc_tokens=lexical["doc_tokens"],
-        title_tokens=lexical["title_tokens"],
+        doc_tokens=[shared.all(toks) for toks in lexical["doc_tokens"]],
+        title_tokens=[shared.all(toks) for toks in lexical["title_tokens"]],
         tokenizer=Tokenizer(lexical["compounds"]),
         restorer=restorer,
     )
