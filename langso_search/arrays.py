@@ -67,16 +67,17 @@ class TokenSets:
             for tok in set(tokens):
                 ids.append(self.vocab.setdefault(tok, len(self.vocab)))
                 owners.append(row)
-        self._ids = np.asarray(ids, dtype=np.int64)
-        self._owners = np.asarray(owners, dtype=np.int64)
+        # postings: the owners of token t are _owners[_offsets[t]:_offsets[t + 1]]
+        order = np.argsort(np.asarray(ids, dtype=np.int64), kind="stable")
+        self._owners = np.asarray(owners, dtype=np.int64)[order]
+        self._offsets = np.searchsorted(np.asarray(ids, dtype=np.int64)[order], np.arange(len(self.vocab) + 1))
 
     def count(self, tokens: set[str] | frozenset[str]) -> np.ndarray:
         wanted = [self.vocab[t] for t in tokens if t in self.vocab]
         if not wanted:
             return np.zeros(self.n, dtype=np.int64)
-        mask = np.zeros(len(self.vocab), dtype=bool)
-        mask[wanted] = True
-        return np.bincount(self._owners[mask[self._ids]], minlength=self.n)
+        rows = np.concatenate([self._owners[self._offsets[t] : self._offsets[t + 1]] for t in wanted])
+        return np.bincount(rows, minlength=self.n)
 
 
 def top_stable(values: np.ndarray, rows: np.ndarray, m: int) -> np.ndarray:
