@@ -44,8 +44,9 @@ from .vector_cache import CacheStats, VectorCache
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 8
+FORMAT_VERSION = 9  # 9: lexical.json doc_tokens as one space-joined string per item
 _KEEP_BUILDS = 2
+_MAX_TRAIN_ITEMS = 5000  # items the compound lexicon and the restorer are trained on (see _training_rows)
 _FILES = ("corpus.json", "passages.json", "dense.faiss", "lexical.json", "restorer.pkl")
 
 
@@ -61,7 +62,7 @@ class IndexCorrupt(IndexError_):
     """A file of the build is missing, truncated or does not match its checksum."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Passage:
     """A piece of an item that is embedded on its own (a title, a summary, one problem line …)."""
 
@@ -275,11 +276,13 @@ def build_index(
         faiss.write_index(make_dense_index(vectors, settings), str(tmp / "dense.faiss"))
 
         documents = [item_document(item) for item in corpus.items]
-        compounds = learn_compounds(documents)
+        sample = _training_rows(corpus)  # compounds and the restorer saturate long before 100k items
+        compounds = learn_compounds(documents[r] for r in sample)
         tokenizer = Tokenizer(compounds)
         lexical = {
             "doc_ids": [item.id for item in corpus.items],
-            "doc_tokens": [tokenizer.tokens(d) for d in documents],
+            # one string per item (tokens never hold spaces): parsed as a list of lists, 100k items took 4 GB
+            "doc_tokens": [" ".join(tokenizer.tokens(d)) for d in documents],
             "title_tokens": [tokenizer.tokens(_title_text(item)) for item in corpus.items],
             "compounds": sorted(compounds),
         }
@@ -291,7 +294,7 @@ def build_index(
                     "platforms": [p.model_dump(mode="json") for p in corpus.platforms],
                     "stories": [s.model_dump(mode="json") for s in corpus.stories]}
         (tmp / "corpus.json").write_text(json.dumps(snapshot, ensure_ascii=False), encoding="utf-8")
-        restorer = Restorer.train(_restorer_texts(corpus), bundled_word_list())
+        restorer = Restorer.train(_restorer_texts(corpus, sample), bundled_word_list())
         with (tmp / "restorer.pkl").open("wb") as fh:
             pickle.dump(restorer, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -322,9 +325,22 @@ def build_index(
     return final
 
 
-def _restorer_texts(corpus: Corpus) -> list[str]:
-    texts = [item_document(item) for item in corpus.items]
-    texts += [p.text for item in corpus.items for p in item_passages(item)]
+def _training_rows(corpus: Corpus) -> list[int]:
+    """Rows of the items the compound lexicon and the restorer learn from: all of them up to
+    ``_MAX_TRAIN_ITEMS``, else every platform and evenly spaced stories (underthesea segmentation and
+    normalisation cost ~10 ms per item; the lexicon and the n-gram counts stop changing long before)."""
+    n_items, n_platforms = len(corpus.items), len(corpus.platforms)
+    if n_items <= _MAX_TRAIN_ITEMS:
+        return list(range(n_items))
+    room = max(_MAX_TRAIN_ITEMS - n_platforms, 1)
+    stories = np.linspace(n_platforms, n_items - 1, num=room).astype(int)
+    return list(range(n_platforms)) + sorted(set(stories.tolist()))
+
+
+def _restorer_texts(corpus: Corpus, rows: list[int] | None = None) -> list[str]:
+    items = corpus.items if rows is None else [corpus.items[r] for r in rows]
+    texts = [item_document(item) for item in items]
+    texts += [p.text for item in items for p in item_passages(item)]
     # our own everyday questions count three times: queries are conversational, the corpus is not
     return texts + 3 * list(seed_sentences())
 
@@ -338,6 +354,26 @@ def _prune(index_dir: Path, keep: str) -> None:
     for tmp in index_dir.glob(".tmp-build-*"):
         if time.time() - tmp.stat().st_mtime > 3600:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+class _Interner(dict[str, str]):
+    """One string object per distinct value: ``shared(s)`` returns the first string equal to ``s``."""
+
+    def __call__(self, value: str) -> str:
+        return self.setdefault(value, value)
+
+    def all(self, values: list[str]) -> list[str]:
+        get = self.setdefault
+        return [get(v, v) for v in values]
+
+
+def _split_tokens(joined: list[str], shared: _Interner) -> list[list[str]]:
+    """Each item's token string split into shared token objects, each string dropped once split."""
+    out = []
+    for i, text in enumerate(joined):
+        out.append(shared.all(text.split()))
+        joined[i] = ""
+    return out
 
 
 def load_index(index_dir: Path) -> BuiltIndex:
@@ -362,7 +398,9 @@ def load_index(index_dir: Path) -> BuiltIndex:
             stories=[Story.model_validate(s) for s in snapshot["stories"]],
             digest=snapshot["digest"],
         )
-        passages = [Passage(**p) for p in json.loads((build / "passages.json").read_text(encoding="utf-8"))]
+        shared = _Interner()  # ids, kinds and tokens repeat: one string object each (GBs at 100k items)
+        passages = [Passage(shared(p["item_id"]), shared(p["kind"]), p["text"])
+                    for p in json.loads((build / "passages.json").read_text(encoding="utf-8"))]
         # memory-mapped and read-only: worker processes serving one build share its pages
         dense = faiss.read_index(str(build / "dense.faiss"), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
         lexical = json.loads((build / "lexical.json").read_text(encoding="utf-8"))
@@ -379,8 +417,8 @@ def load_index(index_dir: Path) -> BuiltIndex:
         passages=passages,
         dense=dense,
         doc_ids=lexical["doc_ids"],
-        doc_tokens=lexical["doc_tokens"],
-        title_tokens=lexical["title_tokens"],
+        doc_tokens=_split_tokens(lexical["doc_tokens"], shared),
+        title_tokens=[shared.all(toks) for toks in lexical["title_tokens"]],
         tokenizer=Tokenizer(lexical["compounds"]),
         restorer=restorer,
     )

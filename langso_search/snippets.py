@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .arrays import LazyRows
 from .corpus import Item, Platform
 from .index import item_document
 from .query import STOP_SYLLABLES, Query
@@ -141,8 +142,12 @@ class Snippets:
     def __init__(self, items: Sequence[Item], compounds: frozenset[str]) -> None:
         self.items = list(items)
         self.compounds = compounds
-        self.sentences = [_sentences(item_document(item, display=True)) for item in self.items]
-        df = Counter(f for sentences in self.sentences for f in set().union(*(s for _, s in sentences)))
+        # sentences are made for the hits shown and kept in a bounded LRU (for 100k items all of them took GBs);
+        # document frequencies need one pass over every item, kept as counts only
+        self.sentences: LazyRows[list[tuple[str, frozenset[str]]]] = LazyRows(
+            lambda row: _sentences(item_document(self.items[row], display=True)), len(self.items))
+        df = Counter(f for item in self.items
+                     for f in set().union(*(s for _, s in _sentences(item_document(item, display=True)))))
         self.idf = {syll: math.log(len(self.items) / n) + 0.1 for syll, n in df.items()}
         self.common = frozenset(syll for syll, n in df.items() if n >= COMMON_SHARE * len(self.items))
 
