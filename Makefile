@@ -6,7 +6,6 @@ LANGSO := $(VENV)/bin/langso
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTHON ?= python3
-export OMP_WAIT_POLICY ?= PASSIVE
 
 .PHONY: help install install-dev run serve build test test-fast eval bench check chromium postgres clean
 

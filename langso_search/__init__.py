@@ -10,6 +10,10 @@ import os
 #   seconds. Also the clear winner whenever the machine is shared or under load.
 # * "spin" (OMP_WAIT_POLICY=ACTIVE, GOMP_SPINCOUNT=1000): a short bounded spin; on an idle machine the
 #   bare encoder is faster, under load it degrades far less than unbounded spinning ("openmp-default").
+# Measured 2026-12-01 on 2 idle cores: the BARE encoder is fastest with OpenMP defaults (p50 12.1 ms; spin
+# 13.1, passive 27.4), but the whole engine.search — encoder next to numpy/OpenBLAS, faiss and the Python
+# work of analysis and fusion — is fastest passive (p50 28-30 ms; spin 34-35; defaults 54-117) with the
+# same 8-thread throughput. So the service keeps "passive"; the bench reports the bare-encoder floor.
 # Choose with LANGSO_OMP_PROFILE; an OMP_WAIT_POLICY already set in the environment always wins.
 OMP_PROFILES: dict[str, dict[str, str]] = {
     "passive": {"OMP_WAIT_POLICY": "PASSIVE"},
