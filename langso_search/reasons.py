@@ -146,14 +146,27 @@ def content_words(text: str) -> set[str]:
     return {fold(s) for s in syllables(text) if not is_filler(s)}
 
 
+_LACK = re.compile(r"(?<!\w)(?:khong|chua|ko|k|hong|hok)\s+co\s+((?:\w+\s*){1,3})")
+
+
+def lacked_words(text: str) -> frozenset[str]:
+    """Content words the text says are *missing*: "không có tài khoản ngân hàng" → {tai, khoan, ngan,
+    hang}. A statement that takes them for granted is not the same problem."""
+    folded = " ".join(fold(s) for s in syllables(text))
+    return frozenset(w for m in _LACK.finditer(folded) for w in m.group(1).split() if not is_filler(w))
+
+
 def same_problem_phrase(engine: Engine, row: int, probe: np.ndarray | None, words: frozenset[str],
-                        threshold: float) -> str | None:
+                        threshold: float, lacking: frozenset[str] = frozenset()) -> str | None:
     """"cùng bài toán “…”" when the item's problem is the asker's: close in meaning (cosine ≥
-    ``threshold``) *and* the quoted statement shares a content word with the asker's words."""
+    ``threshold``) *and* the quoted statement shares a content word with the asker's words, and it
+    does not presuppose what the asker lacks ("không có tài khoản" vs "sợ bấm nhầm số tài khoản")."""
     if probe is None:
         return None
     sim, statement = problem_match(engine, row, probe, set(words))
     if statement is None or sim < threshold or not (content_words(statement) & words):
+        return None
+    if lacking & (content_words(statement) - lacked_words(statement)):
         return None
     return f"cùng bài toán “{quote(statement)}”"
 

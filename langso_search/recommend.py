@@ -36,6 +36,7 @@ from .reasons import (
     problem_statements,
     profile_match,
     region_of,
+    lacked_words,
     same_problem_phrase,
 )
 from .search import Engine, Hit
@@ -116,9 +117,10 @@ class _Ask:
     threshold: float = SAME_PROBLEM
     # rows the text itself finds: search score ≥ half the best, the bar facets use for "relevant"
     named: frozenset[int] = frozenset()
+    lacking: frozenset[str] = frozenset()  # what the asker says is missing ("không có tài khoản")
 
     def same_problem(self, engine: Engine, row: int) -> str | None:
-        return same_problem_phrase(engine, row, self.probe, self.words, self.threshold)
+        return same_problem_phrase(engine, row, self.probe, self.words, self.threshold, self.lacking)
 
 
 def recommend(
@@ -146,7 +148,8 @@ def recommend(
             scaled = _scaled(fused)
             relevance += scaled * (1.0 if profile.is_empty() else 0.7)
             ask = _Ask(engine.cache.encode(q.restored)[None, :], frozenset(content_words(q.restored)),
-                       named=frozenset(int(i) for i in np.flatnonzero(scaled >= 0.5)))
+                       named=frozenset(int(i) for i in np.flatnonzero(scaled >= 0.5)),
+                       lacking=lacked_words(q.restored))
     elif item_id is None:  # a profile alone is searched as a sentence, at a lower weight
         fused, _ = engine.score(engine.analyse(profile.as_text()))
         relevance += _scaled(fused) * 0.4

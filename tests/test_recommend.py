@@ -150,3 +150,15 @@ def test_a_fact_or_a_figure_is_not_a_problem_statement(small_engine: Engine) -> 
     mixed = story.model_copy(update={"problem": "Thôn 9 có 85 hộ, hơn 300 nhân khẩu, là thôn thuần nông. "
                                                 "Năm 2019 bà con còn ít được tiếp cận công nghệ số."})
     assert problem_statements(mixed) == ["Năm 2019 bà con còn ít được tiếp cận công nghệ số"]
+
+
+def test_a_statement_presupposing_what_the_asker_lacks_is_not_the_same_problem() -> None:
+    from langso_search.reasons import content_words, lacked_words
+
+    asker = lacked_words("không có tài khoản ngân hàng mà cần chuyển tiền cho con")
+    assert {"tai", "khoan", "ngan", "hang"} & asker
+    presupposes = "tự chuyển tiền cho con cháu mà sợ bấm nhầm số tài khoản"
+    assert asker & (content_words(presupposes) - lacked_words(presupposes))  # rejected: it has an account
+    shares_the_lack = "không có tài khoản ngân hàng nên nhờ hàng xóm chuyển tiền"
+    assert not asker & (content_words(shares_the_lack) - lacked_words(shares_the_lack))  # kept
+    assert lacked_words("người già không biết dùng điện thoại") == frozenset()  # not knowing how is not lacking
