@@ -663,3 +663,44 @@ def test_accessibility_axe(open_tab: Any) -> None:
     found["widget"] = axe_serious(page)
     assert not any(found.values()), found
     tab.assert_no_errors()
+
+
+def test_honest_answers_on_the_page(open_tab: Any, live_server: str) -> None:
+    """Issue 8 on the page: "Đang tìm … · Tìm đúng chữ tôi gõ", "Hay ý bạn là" with a one-tap re-search,
+    and the plain "nothing fits" message with the nearest results folded away."""
+    import httpx
+
+    tab = open_tab(PHONE)
+    page = tab.page
+    tab.goto("/")
+    # nothing in the handbook is about cooking: say so, with help, nearest results collapsed
+    search(page, "cách nấu phở ngon")
+    empty = page.locator(".empty-state__title")
+    assert empty.inner_text().startswith("Chưa có câu chuyện hay nền tảng nào đúng với điều bạn tìm")
+    nearest = page.locator("#results details")
+    if nearest.count():
+        assert nearest.first.get_attribute("open") is None  # folded away
+    # an unaccented query: what the engine understood, and the switch to the words as typed
+    search(page, QUERY)
+    reading = page.locator("#restored")
+    assert "Đang tìm:" in reading.inner_text() and "tàu cá" in reading.inner_text()
+    page.locator("#restored a.exact").click()
+    page.wait_for_function(RESULTS_SETTLED)
+    assert "exact=1" in page.url or "exact=true" in page.url
+    assert "Đang tìm đúng chữ bạn gõ" in page.locator("#restored").inner_text()
+    # a query the restorer finds ambiguous: its alternatives are offered and one tap searches with one
+    candidates = ["ban dat", "ban ca", "ca kho", "mua ban rau", "ban bo", "lua ga", "ban cho", "dat ban"]
+    with_alt = None
+    for text in candidates:
+        body = httpx.get(f"{live_server}/api/search", params={"q": text}, timeout=30).json()
+        if body.get("alternatives"):
+            with_alt = (text, body["alternatives"][0]["text"])
+            break
+    assert with_alt, "none of the ambiguous candidates got alternatives from the API"
+    typed, alternative = with_alt
+    search(page, typed)
+    alt_link = page.locator("#restored a.alt").first
+    assert alt_link.inner_text().strip() == alternative
+    alt_link.click()
+    page.wait_for_function(RESULTS_SETTLED)
+    assert page.input_value("#q") == alternative

@@ -58,4 +58,6 @@ def test_search_exact_is_a_separate_answer(small_engine: Engine) -> None:
 def test_honey_query_finds_selling_platforms(full_engine: Engine) -> None:
     result = full_engine.search("toi muon ban mat ong rung qua mang", k=3)
     assert "mật ong" in " ".join(r.text for r in result.query.readings)
-    assert {"postmart", "voso", "tiktok-shop"} & {h.item.id for h in result.hits}
+    # a place to sell online in the top 3. The corpus now holds two honey-selling stories (Vĩnh Sơn, Hải Hà),
+    # both on Facebook, which the story→platform lift brings up beside them; Postmart follows at rank 4-5
+    assert {"postmart", "voso", "tiktok-shop", "facebook"} & {h.item.id for h in result.hits}
