@@ -62,7 +62,7 @@ eval: install                        ## quality table per query style (BM25, den
 	$(LANGSO) eval --out bench/eval.json
 
 bench: install-dev                   ## latency/throughput/scale benchmark, as ratios (bench/results.md)
-	$(PY) -m bench && $(PY) bench/web_perf.py
+	$(PY) -m bench && $(PY) bench/web_perf.py && $(PY) bench/analytics_overhead.py
 
 clean:
 	rm -rf index/build-* index/.tmp-* index/CURRENT
