@@ -22,11 +22,11 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from .analytics.recorder import Recorder
-from .settings import Settings
+from ...analytics.recorder import Recorder
+from ...settings import Settings
 
 logger = logging.getLogger(__name__)
-ADMIN_PAGE = Path(__file__).parent / "static" / "admin"
+ADMIN_PAGE = Path(__file__).parents[2] / "static" / "admin"
 SESSION = r"^[A-Za-z0-9_-]{8,64}$"
 ADMIN_LIMIT = (30, 60.0)  # requests per client per seconds on /admin and /api/admin/*
 ERROR_DOC = {"description": "Bad input", "content": {"application/json": {"schema": {
@@ -46,7 +46,7 @@ async def _error_response(_: Request, exc: Exception) -> JSONResponse:
                         status_code=exc.status, headers=exc.headers)
 
 
-# ---------------------------------------------------------------------------- hooks (called by api.py)
+# ---------------------------------------------------------------------------- hooks (called by the search and recommend routes)
 
 
 def _recorder(request: Request) -> Recorder | None:
@@ -195,7 +195,7 @@ def require_admin(request: Request) -> None:
 
 
 def _db_engine(request: Request):  # type: ignore[no-untyped-def]
-    from .analytics.store import migrate
+    from ...analytics.store import migrate
 
     rec: Recorder = request.app.state.analytics
     try:
@@ -210,7 +210,7 @@ def _db_engine(request: Request):  # type: ignore[no-untyped-def]
 
 @router.get("/api/admin/report", include_in_schema=False, dependencies=[Depends(require_admin)])
 def admin_report(request: Request, days: int = Query(30, ge=1, le=3650)) -> JSONResponse:
-    from .analytics.report import build_report
+    from ...analytics.report import build_report
 
     engine = _db_engine(request)
     search_engine = getattr(request.app.state.holder, "engine", None)
@@ -230,7 +230,7 @@ def admin_export(request: Request, days: int = Query(30, ge=1, le=3650)) -> Plai
     """The no-match and 👎 queries as eval JSONL (``relevant`` empty), as ``langso report --export``."""
     import tempfile
 
-    from .analytics.output import export_queries
+    from ...analytics.output import export_queries
 
     engine = _db_engine(request)
     with tempfile.TemporaryDirectory() as folder:
