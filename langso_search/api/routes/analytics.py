@@ -119,7 +119,8 @@ def _check_item(request: Request, item_id: str | None) -> None:
 
 
 router = APIRouter()
-ANSWERS: dict[int | str, dict[str, Any]] = {422: ERROR_DOC}
+ANSWERS: dict[int | str, dict[str, Any]] = {400: ERROR_DOC, 413: {**ERROR_DOC, "description": "Body too large"},
+                                            422: {**ERROR_DOC, "description": "Invalid event or unknown item"}}
 
 
 @router.post("/api/events", status_code=204, response_class=Response, responses=ANSWERS, tags=["analytics"])
