@@ -105,7 +105,7 @@ class EventIn(BaseModel):
 class FeedbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     query: str = Field(min_length=1, max_length=2000)
-    helpful: bool
+    helpful: bool = Field(strict=True, description="true: it helped; false: it did not (0/1 are refused)")
     item_id: str | None = Field(None, max_length=200)
     comment: str | None = Field(None, max_length=500)
     session: str | None = Field(None, pattern=SESSION)
