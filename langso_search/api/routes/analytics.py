@@ -22,11 +22,11 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from .analytics.recorder import Recorder
-from .settings import Settings
+from ...analytics.recorder import Recorder
+from ...settings import Settings
 
 logger = logging.getLogger(__name__)
-ADMIN_PAGE = Path(__file__).parent / "static" / "admin"
+ADMIN_PAGE = Path(__file__).parents[2] / "static" / "admin"
 SESSION = r"^[A-Za-z0-9_-]{8,64}$"
 ADMIN_LIMIT = (30, 60.0)  # requests per client per seconds on /admin and /api/admin/*
 ERROR_DOC = {"description": "Bad input", "content": {"application/json": {"schema": {
@@ -46,7 +46,7 @@ async def _error_response(_: Request, exc: Exception) -> JSONResponse:
                         status_code=exc.status, headers=exc.headers)
 
 
-# ---------------------------------------------------------------------------- hooks (called by api.py)
+# ---------------------------------------------------------------------------- hooks (called by the search and recommend routes)
 
 
 def _recorder(request: Request) -> Recorder | None:
@@ -105,7 +105,7 @@ class EventIn(BaseModel):
 class FeedbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     query: str = Field(min_length=1, max_length=2000)
-    helpful: bool
+    helpful: bool = Field(strict=True, description="true: it helped; false: it did not (0/1 are refused)")
     item_id: str | None = Field(None, max_length=200)
     comment: str | None = Field(None, max_length=500)
     session: str | None = Field(None, pattern=SESSION)
@@ -119,7 +119,8 @@ def _check_item(request: Request, item_id: str | None) -> None:
 
 
 router = APIRouter()
-ANSWERS: dict[int | str, dict[str, Any]] = {422: ERROR_DOC}
+ANSWERS: dict[int | str, dict[str, Any]] = {400: ERROR_DOC, 413: {**ERROR_DOC, "description": "Body too large"},
+                                            422: {**ERROR_DOC, "description": "Invalid event or unknown item"}}
 
 
 @router.post("/api/events", status_code=204, response_class=Response, responses=ANSWERS, tags=["analytics"])
@@ -195,7 +196,7 @@ def require_admin(request: Request) -> None:
 
 
 def _db_engine(request: Request):  # type: ignore[no-untyped-def]
-    from .analytics.store import migrate
+    from ...analytics.store import migrate
 
     rec: Recorder = request.app.state.analytics
     try:
@@ -210,7 +211,7 @@ def _db_engine(request: Request):  # type: ignore[no-untyped-def]
 
 @router.get("/api/admin/report", include_in_schema=False, dependencies=[Depends(require_admin)])
 def admin_report(request: Request, days: int = Query(30, ge=1, le=3650)) -> JSONResponse:
-    from .analytics.report import build_report
+    from ...analytics.report import build_report
 
     engine = _db_engine(request)
     search_engine = getattr(request.app.state.holder, "engine", None)
@@ -230,7 +231,7 @@ def admin_export(request: Request, days: int = Query(30, ge=1, le=3650)) -> Plai
     """The no-match and 👎 queries as eval JSONL (``relevant`` empty), as ``langso report --export``."""
     import tempfile
 
-    from .analytics.output import export_queries
+    from ...analytics.output import export_queries
 
     engine = _db_engine(request)
     with tempfile.TemporaryDirectory() as folder:

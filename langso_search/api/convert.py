@@ -1,0 +1,55 @@
+"""Engine objects → response models."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..corpus import Item, Story, item_summary
+from ..recommend import Recommendation
+from ..search import Engine, Hit
+from .schemas import PlatformRef, RecommendHit, RecommendResponse, SearchHit
+
+
+def item_dict(item: Item) -> dict[str, Any]:
+    """The whole item as JSON, with ``type`` and ``title`` for every kind."""
+    data = item.model_dump(mode="json")
+    data["type"] = item.type
+    data["title"] = item.title
+    return data
+
+
+def platform_names(engine: Engine) -> dict[str, str]:
+    """Platform id → display name (what a page needs to label a story's platforms without a list)."""
+    return {p.id: p.name for p in engine.corpus.platforms}
+
+
+def hit_model(hit: Hit, explain: bool = False, cls: type[SearchHit] = SearchHit,
+              names: Mapping[str, str] | None = None, **extra: Any) -> SearchHit:
+    item = hit.item
+    story = item if isinstance(item, Story) else None
+    refs = [PlatformRef(id=p, name=(names or {}).get(p, p)) for p in story.platform_ids] if story else None
+    return cls(
+        id=item.id,
+        type=item.type,
+        title=item.title,
+        summary=item_summary(item),
+        score=round(hit.score, 4),
+        snippet=hit.snippet,
+        sectors=list(item.sectors),
+        platform_ids=list(story.platform_ids) if story else None,
+        province=story.location.province if story else None,
+        url=item.url,
+        explain={k: v for k, v in hit.explain.items() if isinstance(v, (int, float))} if explain else None,
+        platforms=refs,
+        **extra,
+    )
+
+
+def recommend_response(rec: Recommendation, engine: Engine) -> RecommendResponse:
+    names = platform_names(engine)
+    return RecommendResponse(
+        stories=[hit_model(h, cls=RecommendHit, reason=h.explain["reason"], names=names) for h in rec.stories],
+        platforms=[hit_model(h, cls=RecommendHit, reason=h.explain["reason"], names=names) for h in rec.platforms],
+        no_match=rec.no_match, confidence=rec.confidence,
+    )
