@@ -207,25 +207,42 @@ class QueryCache:
         self.hits = 0
         self.misses = 0
 
+    def _key(self, text: str) -> tuple[str, tuple[str, str]]:
+        text = " ".join(nfc(text).split())
+        return text, (self.embedder.model_id, text.lower())
+
     def encode(self, text: str) -> np.ndarray:
         """One query vector (1-D), from the cache when the same normalised text was seen."""
-        text = " ".join(nfc(text).split())
-        key = (self.embedder.model_id, text.lower())
+        return self.encode_many([text])[0]
+
+    def encode_many(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Query vectors for ``texts``; the ones not cached are encoded together in one encoder call."""
+        keyed = [self._key(t) for t in texts]
+        found: dict[tuple[str, str], np.ndarray] = {}
         with self._lock:
-            vec = self._data.get(key)
-            if vec is not None:
-                self._data.move_to_end(key)
-                self.hits += 1
-                return vec
-        vec = self.embedder.encode_queries([text])[0]
-        vec.setflags(write=False)
-        with self._lock:
-            self.misses += 1
-            if self.size:
-                self._data[key] = vec
+            for _, key in keyed:
+                vec = self._data.get(key)
+                if vec is not None:
+                    self._data.move_to_end(key)
+                    self.hits += 1
+                    found[key] = vec
+        pending: dict[tuple[str, str], str] = {}
+        for text, key in keyed:
+            if key not in found:
+                pending.setdefault(key, text)  # the first spelling of a key is the one encoded
+        missing = list(pending.items())
+        if missing:
+            vectors = self.embedder.encode_queries([text for _, text in missing])
+            with self._lock:
+                for (key, _), vec in zip(missing, vectors):
+                    vec.setflags(write=False)
+                    found[key] = vec
+                    self.misses += 1
+                    if self.size:
+                        self._data[key] = vec
                 while len(self._data) > self.size:
                     self._data.popitem(last=False)
-        return vec
+        return [found[key] for _, key in keyed]
 
 
 def make_embedder(settings: Settings) -> Embedder:

@@ -16,9 +16,11 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections import Counter
-from collections.abc import Sequence
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from .arrays import LazyRows
 from .corpus import Item, Platform
@@ -36,6 +38,7 @@ _MAX_TERM = 4  # longest multi-syllable term matched as a run
 _WORD_RE = re.compile(r"\w+")
 _ADJACENT = re.compile(r"</mark>(\s+)<mark>")
 _SENTENCE_SPLIT = re.compile(r"\s*[.;!?]\s+|\s\.\s")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -136,39 +139,139 @@ def highlight(text: str, wanted: set[str], exact: bool = False) -> str:
     return render(text, spans)
 
 
-class Snippets:
-    """Sentences of every item, ready for choosing and marking the best one for a query."""
+@dataclass(frozen=True)
+class _Sentence:
+    """A sentence of an item with everything the highlighter needs that does not depend on the query."""
 
-    def __init__(self, items: Sequence[Item], compounds: frozenset[str]) -> None:
+    text: str
+    found: tuple[tuple[int, int], ...]  # character span of each word (``_WORD_RE``)
+    lower: tuple[str, ...]  # accented matching keys
+    folded: tuple[str, ...]  # folded matching keys
+    filler: tuple[bool, ...]  # is_filler per word
+    owners: tuple[str, ...]  # lexicon word each syllable belongs to (``_segment``)
+    weight: tuple[float, ...]  # Snippets._weight of each word
+    lower_set: frozenset[str]
+    folded_set: frozenset[str]
+
+
+@dataclass(frozen=True)
+class _QueryView:
+    """A query in one matching view, with the keys a sentence must share to get any mark."""
+
+    terms: _Terms
+    accented: bool
+    starts: frozenset[str]  # singles and first keys of runs
+
+
+def _fast_spans(s: _Sentence, view: _QueryView, common: frozenset[str]) -> list[int]:
+    """Indices of the words of ``s`` that :func:`marked_spans` marks (same rules, precomputed inputs)."""
+    keys = s.lower if view.accented else s.folded
+    if view.starts.isdisjoint(s.lower_set if view.accented else s.folded_set):
+        return []
+    terms, filler, n_words = view.terms, s.filler, len(keys)
+    marked = [False] * n_words
+    i = 0
+    while i < n_words:  # runs first, longest first
+        if keys[i] in view.starts:
+            for n in range(min(_MAX_TERM, n_words - i), 1, -1):
+                if keys[i : i + n] in terms.runs and not all(filler[i : i + n]):
+                    marked[i : i + n] = [True] * n
+                    i += n
+                    break
+            else:
+                i += 1
+        else:
+            i += 1
+    for j, key in enumerate(keys):
+        if marked[j] or key not in terms.singles or filler[j]:
+            continue
+        in_query = terms.compound_of.get(s.folded[j])
+        owner = s.owners[j]
+        if " " in owner and owner != in_query and (in_query or s.folded[j] in common):
+            continue
+        marked[j] = True
+    return [j for j, on in enumerate(marked) if on]
+
+
+class Snippets:
+    """Sentences of every item, ready for choosing and marking the best one for a query.
+
+    Per item, what does not depend on the query (words, keys, segmentation, weights) is computed once;
+    per query, its terms in each view; a sentence that shares no key with the query is skipped.
+    """
+
+    def __init__(self, items: Sequence[Item], compounds: frozenset[str], keep: int = 4096) -> None:
         self.items = list(items)
         self.compounds = compounds
         # sentences are made for the hits shown and kept in a bounded LRU (for 100k items all of them took GBs);
         # document frequencies need one pass over every item, kept as counts only
-        self.sentences: LazyRows[list[tuple[str, frozenset[str]]]] = LazyRows(
-            lambda row: _sentences(item_document(self.items[row], display=True)), len(self.items))
+        self.sentences: LazyRows[list[_Sentence]] = LazyRows(self._prepare, len(self.items))
         df = Counter(f for item in self.items
                      for f in set().union(*(s for _, s in _sentences(item_document(item, display=True)))))
         self.idf = {syll: math.log(len(self.items) / n) + 0.1 for syll, n in df.items()}
         self.common = frozenset(syll for syll, n in df.items() if n >= COMMON_SHARE * len(self.items))
+        self._keep = keep
+        self._views: OrderedDict[tuple[bool, str], _QueryView] = OrderedDict()
+        self._done: OrderedDict[tuple[int, str, str, int], str] = OrderedDict()
+        self._lock = threading.Lock()
 
     def _weight(self, marked: str) -> float:
         """Rarer words weigh more; a multi-syllable term more than its syllables apart."""
         words = syllables(marked)
         return sum(self.idf.get(fold(w), 0.1) for w in words) * (1.5 if len(words) > 1 else 1.0)
 
+    def _prepare(self, row: int) -> list[_Sentence]:
+        out = []
+        for text, _ in _sentences(item_document(self.items[row], display=True)):
+            found = [m.span() for m in _WORD_RE.finditer(text)]
+            words = [text[a:b] for a, b in found]
+            lower, folded = tuple(w.lower() for w in words), tuple(fold(w) for w in words)
+            out.append(_Sentence(
+                text, tuple(found), lower, folded, tuple(is_filler(w) for w in words),
+                tuple(_segment(folded, self.compounds)), tuple(self._weight(w) for w in words),
+                frozenset(lower), frozenset(folded)))
+        return out
+
+    def _cached(self, store: OrderedDict, key: object, make: Callable[[], T]) -> T:  # type: ignore[type-arg]
+        with self._lock:
+            value = store.get(key)
+            if value is not None:
+                store.move_to_end(key)
+                return value  # type: ignore[no-any-return]
+        value = make()
+        with self._lock:
+            store[key] = value
+            while len(store) > self._keep:
+                store.popitem(last=False)
+        return value
+
+    def _view(self, q: Query, accented: bool) -> _QueryView:
+        def make() -> _QueryView:
+            terms = query_terms(q, accented, self.compounds)
+            return _QueryView(terms, accented, terms.singles | {run[0] for run in terms.runs})
+
+        return self._cached(self._views, (accented, q.restored if accented else q.normalized), make)
+
     def snippet(self, row: int, q: Query, width: int = 220) -> str:
         """The sentence of item ``row`` with the most (and rarest) marked words, cut to ``width``."""
+        key = (row, q.normalized, q.restored, width)
+        return self._cached(self._done, key, lambda: self._snippet(row, q, width))
+
+    def _snippet(self, row: int, q: Query, width: int) -> str:
         views = [True, False] if has_marks(q.restored) else [False]
+        sentences = self.sentences[row]
         for accented in views:
-            terms = query_terms(q, accented, self.compounds)
-            best, best_spans, best_score = "", [], 0.0
-            for sentence, _ in self.sentences[row]:
-                spans = marked_spans(sentence, terms, accented, self.compounds, self.common)
-                score = sum(self._weight(sentence[a:b]) for a, b in spans)
+            view = self._view(q, accented)
+            best, best_words, best_score = None, [], 0.0
+            for s in sentences:
+                marked = _fast_spans(s, view, self.common)
+                if not marked:
+                    continue
+                score = sum(s.weight[j] for j in marked)
                 if score > best_score:
-                    best, best_spans, best_score = sentence, spans, score
-            if best:
-                return render(*_cut(best, best_spans, width))
+                    best, best_words, best_score = s, marked, score
+            if best is not None:
+                return render(*_cut(best.text, [best.found[j] for j in best_words], width))
         item = self.items[row]
         fallback = item.summary if isinstance(item, Platform) else item.problem
         return render(*_cut(fallback, [], width))

