@@ -19,6 +19,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .text import fold, syllables
 from .vocab import AUDIENCES, REGIONS, SECTORS, TERRAINS
 
 ItemType = Literal["story", "platform"]
@@ -166,6 +167,25 @@ class Platform(_Strict):
     def title(self) -> str:
         return self.name
 
+    @property
+    def summary_text(self) -> str:
+        """The one paragraph that presents the platform."""
+        return self.summary
+
+    def name_forms(self) -> list[tuple[str, ...]]:
+        """The name and aliases as folded word tuples ("vo", "so") of 3+ letters, sorted."""
+        forms = {tuple(fold(w) for w in syllables(n)) for n in [self.name, *self.aliases]}
+        return sorted(f for f in forms if f and len("".join(f)) >= 3)
+
+    def facets(self) -> dict[str, list[str]]:
+        """Facet values (a platform has no place)."""
+        return {"type": ["platform"], "sector": list(self.sectors), "region": [], "province": [],
+                "terrain": [], "audience": list(self.audiences)}
+
+    def linked_ids(self, corpus: Corpus) -> list[str]:
+        """Ids of the stories that used this platform."""
+        return [s.id for s in corpus.stories_using(self.id)]
+
     _slug = field_validator("id")(lambda cls, v: _slug_check(v))
     _sectors = field_validator("sectors")(lambda cls, v: _in_vocab(v, SECTORS, "sector"))
     _aud = field_validator("audiences")(lambda cls, v: _in_vocab(v, AUDIENCES, "audience"))
@@ -203,6 +223,25 @@ class Story(_Strict):
     def url(self) -> str:
         return self.sources[0]
 
+    @property
+    def summary_text(self) -> str:
+        """The one paragraph that presents the story: its problem."""
+        return self.problem
+
+    def name_forms(self) -> list[tuple[str, ...]]:
+        """Stories have no name to match."""
+        return []
+
+    def facets(self) -> dict[str, list[str]]:
+        """Facet values of the story's place and fields."""
+        loc = self.location
+        return {"type": ["story"], "sector": list(self.sectors), "region": [loc.region],
+                "province": [loc.province], "terrain": list(loc.terrain), "audience": list(self.audiences)}
+
+    def linked_ids(self, corpus: Corpus) -> list[str]:
+        """Ids of the platforms the story used."""
+        return list(self.platform_ids)
+
     _slug = field_validator("id")(lambda cls, v: _slug_check(v))
     _sectors = field_validator("sectors")(lambda cls, v: _in_vocab(v, SECTORS, "sector"))
     _aud = field_validator("audiences")(lambda cls, v: _in_vocab(v, AUDIENCES, "audience"))
@@ -214,7 +253,7 @@ Item = Platform | Story
 
 def item_summary(item: Item) -> str:
     """The one paragraph that presents an item: a platform's summary, a story's problem."""
-    return item.summary if isinstance(item, Platform) else item.problem
+    return item.summary_text
 
 
 def _slug_check(value: str) -> str:

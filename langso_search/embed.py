@@ -14,11 +14,11 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
+from cachetools import LRUCache
 
 from .settings import Settings
 from .text import nfc
@@ -202,7 +202,7 @@ class QueryCache:
     def __init__(self, embedder: Embedder, size: int = 2048) -> None:
         self.embedder = embedder
         self.size = size
-        self._data: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._data: LRUCache[tuple[str, str], np.ndarray] = LRUCache(maxsize=max(size, 1))
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -214,7 +214,6 @@ class QueryCache:
         with self._lock:
             vec = self._data.get(key)
             if vec is not None:
-                self._data.move_to_end(key)
                 self.hits += 1
                 return vec
         vec = self.embedder.encode_queries([text])[0]
@@ -223,8 +222,6 @@ class QueryCache:
             self.misses += 1
             if self.size:
                 self._data[key] = vec
-                while len(self._data) > self.size:
-                    self._data.popitem(last=False)
         return vec
 
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .corpus import Corpus, CorpusError, CorpusInvalid
+from .fusion import fuse, maxnorm, minmax
 from .restore import Restorer, syllable_accuracy, syllable_accuracy_pairs
 from .search import Engine
 from .text import accent_ratio, fold, normalize
@@ -236,28 +237,33 @@ def format_dialect(restoration: dict[str, float]) -> str:
 # ---------------------------------------------------------------------------- tuning
 
 
+# around the shipped FusionWeights (dense 0.25, dense_restored 0.45, dense_long_bonus 0, name 0.2)
+DEFAULT_GRID: dict[str, tuple[float, ...]] = {
+    "dense": (0.15, 0.25, 0.35, 0.45),
+    "dense_restored": (0.35, 0.45, 0.55, 0.65),
+    "dense_long_bonus": (0.0, 0.15),
+    "name": (0.0, 0.2, 0.4),
+}
+
+
 def tune(engine: Engine, queries: list[EvalQuery], grid: dict[str, Iterable[float]] | None = None) -> list[dict[str, Any]]:
     """Grid-search the fusion weights on ``queries`` (the development set only) and rank the settings.
 
     Retriever scores are computed once per query; only the fusion is recomputed per setting. The
     objective is the macro MRR@10 over styles (each style counts the same), ties broken by overall
     MRR@10, after the first criterion: in how many styles the fusion is at least as good as both
-    single retrievers. Returns every setting with its scores, best first.
+    single retrievers. Returns every setting with its scores, best first; ``row["fusion"]`` is the
+    complete :class:`FusionWeights` of a row (the engine's own weights are never changed).
+
+    The default grid brackets the shipped weights (each shipped value has a neighbour on both sides).
     """
     from itertools import product
 
-    from .search import _maxnorm, _minmax
-
-    grid = grid or {
-        "dense": (0.3, 0.4, 0.5, 0.6),
-        "dense_restored": (0.15, 0.25, 0.35, 0.45),
-        "dense_long_bonus": (0.0, 0.15),
-        "name": (0.0, 0.2, 0.4),
-    }
+    grid = grid or DEFAULT_GRID
     parts = []
     for q in queries:
         a = engine.analyse(q.query)
-        parts.append((q, a, _minmax(engine.dense_scores(a)), _maxnorm(engine.lexical_scores(a)), engine.name_scores(a)))
+        parts.append((q, a, minmax(engine.dense_scores(a)), maxnorm(engine.lexical_scores(a)), engine.name_scores(a)))
     by_style: dict[str, list[EvalQuery]] = defaultdict(list)
     for q in queries:
         by_style[q.style].append(q)
@@ -268,22 +274,19 @@ def tune(engine: Engine, queries: list[EvalQuery], grid: dict[str, Iterable[floa
     }
     keys = list(grid)
     results = []
-    base = engine.weights
     for values in product(*(grid[k] for k in keys)):
-        weights = replace(base, **dict(zip(keys, values)))
-        engine.weights = weights
+        weights = replace(engine.weights, **dict(zip(keys, values)))
         per_style: dict[str, list[float]] = defaultdict(list)
         for q, a, dense, lexical, name in parts:
-            fused = engine.fuse(a, dense, lexical, name)
+            fused = fuse(weights, a, dense, lexical, name)
             ranking = [engine.items[i].id for i in fused.argsort(kind="stable")[::-1][:10]]
             per_style[q.style].append(query_metrics(ranking, q.relevant)["mrr@10"])
         macro = sum(sum(v) / len(v) for v in per_style.values()) / len(per_style)
         overall = sum(sum(v) for v in per_style.values()) / sum(len(v) for v in per_style.values())
         styles = {s: sum(v) / len(v) for s, v in per_style.items()}
         not_worse = sum(styles[s] >= baselines[s] - 1e-9 for s in styles)
-        results.append({"weights": dict(zip(keys, values)), "styles_not_worse": not_worse, "macro_mrr": macro,
-                        "mrr": overall, "per_style": styles})
-    engine.weights = base
+        results.append({"weights": dict(zip(keys, values)), "fusion": weights, "styles_not_worse": not_worse,
+                        "macro_mrr": macro, "mrr": overall, "per_style": styles})
     results.sort(key=lambda r: (-r["styles_not_worse"], -r["macro_mrr"], -r["mrr"]))
     return results
 

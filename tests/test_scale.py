@@ -131,7 +131,8 @@ def _dense_loop(engine: Engine, vec: np.ndarray) -> np.ndarray:
     matrix = engine.built.dense.reconstruct_n(0, engine.built.dense.ntotal)
     out = np.zeros(len(engine.items), dtype=np.float32)
     for row in range(len(engine.items)):
-        sims = [float(matrix[p] @ vec) for p in np.flatnonzero(engine._passage_item == row)]
+        rows = [p for p, passage in enumerate(engine.built.passages) if passage.item_id == engine.items[row].id]
+        sims = [float(matrix[p] @ vec) for p in rows]
         best = max(sims)
         rest = [s for s in sims if s < best]
         out[row] = best + engine.weights.second_passage * (max(rest) if rest else best)
@@ -161,7 +162,7 @@ def test_item_vectors_equal_the_mean_of_passages(small_engine: Engine) -> None:
     dense = small_engine.built.dense
     passages = np.vstack([dense.reconstruct(i) for i in range(dense.ntotal)])
     want = np.zeros((len(small_engine.items), passages.shape[1]), dtype=np.float32)
-    np.add.at(want, small_engine._passage_item, passages)
+    np.add.at(want, [small_engine.row_of(p.item_id) for p in small_engine.built.passages], passages)
     want /= np.linalg.norm(want, axis=1, keepdims=True)
     assert np.allclose(item_vectors(small_engine), want, atol=1e-6)
 
