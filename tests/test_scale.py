@@ -83,7 +83,7 @@ def hnsw_and_flat(tmp_path_factory: pytest.TempPathFactory) -> tuple[Engine, Eng
     flat.add(built.dense.reconstruct_n(0, built.dense.ntotal))
     hnsw_engine = Engine(built.corpus, built, embedder, settings)
     flat_engine = Engine(built.corpus, replace(built, dense=flat), embedder, settings)
-    assert hnsw_engine._matrix is None and flat_engine._matrix is not None  # the two branches
+    assert hnsw_engine.dense.matrix is None and flat_engine.dense.matrix is not None  # the two branches
     return hnsw_engine, flat_engine
 
 
@@ -93,12 +93,12 @@ def test_hnsw_candidates_rescored_exactly_match_flat(hnsw_and_flat: tuple[Engine
     with exact scores."""
     hnsw, flat = hnsw_and_flat
     q = hnsw.analyse(text)
-    full_sample = hnsw._dense_sample
-    hnsw._dense_sample = full_sample[::10]
+    full_sample = hnsw.dense.sample
+    hnsw.dense.sample = full_sample[::10]
     try:
         approx = hnsw.dense_scores(q)
     finally:
-        hnsw._dense_sample = full_sample
+        hnsw.dense.sample = full_sample
     exact = flat.dense_scores(q)
     top = np.argsort(-exact, kind="stable")[:10]
     assert list(np.argsort(-approx, kind="stable")[:10]) == list(top)
