@@ -7,10 +7,11 @@ from dataclasses import asdict, fields
 import numpy as np
 
 from langso_search.corpus import Platform
-from langso_search.evaluate import DEFAULT_GRID, load_queries, tune
+from langso_search.evaluate import load_queries
 from langso_search.fusion import FusionWeights, fuse, maxnorm, minmax
 from langso_search.search import Engine
 from langso_search.settings import ROOT
+from langso_search.tuning import DEFAULT_GRID, tune
 
 
 def test_minmax_ignores_infinities_for_its_bounds() -> None:
