@@ -63,6 +63,8 @@ def _story_parts(item: Story) -> list[str]:
             *loc.terrain, *item.ethnic_groups, *item.sectors, *item.audiences]
 
 
+_TITLES: dict[str, Callable[[Any], str]] = {"platform": lambda p: " ".join([p.name, *p.aliases]),
+                                             "story": lambda s: s.title}
 _PASSAGES: dict[str, Callable[[Any], list[Passage]]] = {"platform": _platform_passages, "story": _story_passages}
 _PARTS: dict[str, Callable[[Any], list[str]]] = {"platform": _platform_parts, "story": _story_parts}
 
@@ -86,4 +88,4 @@ def item_document(item: Item, display: bool = False) -> str:
 
 def title_text(item: Item) -> str:
     """The title and aliases: what the title boost of the lexical retriever matches."""
-    return " ".join([item.title, *getattr(item, "aliases", [])])
+    return _TITLES[item.type](item)
