@@ -272,7 +272,8 @@ def eval_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON instead of the table"),
 ) -> None:
     """Đánh giá / score BM25-only, dense-only and ours per query style (hit@k, MRR@10, nDCG@10)."""
-    from .evaluate import dialect_restoration, evaluate, format_dialect, format_table, load_queries, tune
+    from .evaluate import dialect_restoration, evaluate, format_dialect, format_table, load_queries
+    from .tuning import tune
 
     settings = _settings()
     engine, _ = _open(settings)

@@ -22,11 +22,13 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from importlib import resources
 from itertools import pairwise
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 import numpy as np
 
@@ -99,14 +101,20 @@ class CorpusWords:
                 self.pairs.update(pairwise(words))
 
 
+_WORDS: WeakKeyDictionary[Engine, CorpusWords] = WeakKeyDictionary()
+_WORDS_LOCK = threading.Lock()
+
+
 def corpus_words(engine: Engine) -> CorpusWords:
-    """The engine's :class:`CorpusWords`, built on first use."""
-    words = getattr(engine, "_corpus_words", None)
+    """The engine's :class:`CorpusWords`, built on first use (kept here, not on the engine)."""
+    with _WORDS_LOCK:
+        words = _WORDS.get(engine)
     if words is None:
-        from .index import item_document
+        from .documents import item_document
 
         words = CorpusWords([item_document(item, display=True) for item in engine.items])
-        engine._corpus_words = words  # type: ignore[attr-defined]
+        with _WORDS_LOCK:
+            _WORDS[engine] = words
     return words
 
 
@@ -123,12 +131,7 @@ def best_cosine(engine: Engine, q: Query) -> float:
     """Cosine of the passage closest to the (restored) query."""
     if not q.restored.strip() or engine.built.dense.ntotal == 0:
         return 0.0
-    vec = engine.cache.encode(q.restored).astype(np.float32)
-    matrix = getattr(engine, "_matrix", None)
-    if matrix is not None:
-        return float(np.einsum("ij,j->i", matrix, vec).max())  # not BLAS: see Engine._dense_text_scores
-    sims, _ = engine.built.dense.search(vec[None, :], 1)
-    return float(sims[0][0])
+    return engine.max_cosine(engine.cache.encode(q.restored).astype(np.float32))
 
 
 def evidence(engine: Engine, q: Query, name: np.ndarray | None = None) -> Evidence:

@@ -14,11 +14,11 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
+from cachetools import LRUCache
 
 from .settings import Settings
 from .text import nfc
@@ -194,7 +194,7 @@ class EmbedderWrapper:
 
 
 class QueryCache:
-    """Thread-safe LRU of query vectors keyed on (model id, normalised query text).
+    """Thread-safe LRU (cachetools) of query vectors keyed on (model id, normalised query text).
 
     Queries differing only in case or spacing share one entry; the first spelling seen is encoded.
     """
@@ -202,7 +202,7 @@ class QueryCache:
     def __init__(self, embedder: Embedder, size: int = 2048) -> None:
         self.embedder = embedder
         self.size = size
-        self._data: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._data: LRUCache[tuple[str, str], np.ndarray] = LRUCache(maxsize=max(size, 1))
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -223,7 +223,6 @@ class QueryCache:
             for _, key in keyed:
                 vec = self._data.get(key)
                 if vec is not None:
-                    self._data.move_to_end(key)
                     self.hits += 1
                     found[key] = vec
         pending: dict[tuple[str, str], str] = {}
@@ -240,8 +239,6 @@ class QueryCache:
                     self.misses += 1
                     if self.size:
                         self._data[key] = vec
-                while len(self._data) > self.size:
-                    self._data.popitem(last=False)
         return [found[key] for _, key in keyed]
 
 

@@ -233,61 +233,6 @@ def format_dialect(restoration: dict[str, float]) -> str:
     return "\n".join(lines)
 
 
-# ---------------------------------------------------------------------------- tuning
-
-
-def tune(engine: Engine, queries: list[EvalQuery], grid: dict[str, Iterable[float]] | None = None) -> list[dict[str, Any]]:
-    """Grid-search the fusion weights on ``queries`` (the development set only) and rank the settings.
-
-    Retriever scores are computed once per query; only the fusion is recomputed per setting. The
-    objective is the macro MRR@10 over styles (each style counts the same), ties broken by overall
-    MRR@10, after the first criterion: in how many styles the fusion is at least as good as both
-    single retrievers. Returns every setting with its scores, best first.
-    """
-    from itertools import product
-
-    from .search import _maxnorm, _minmax
-
-    grid = grid or {
-        "dense": (0.3, 0.4, 0.5, 0.6),
-        "dense_restored": (0.15, 0.25, 0.35, 0.45),
-        "dense_long_bonus": (0.0, 0.15),
-        "name": (0.0, 0.2, 0.4),
-    }
-    parts = []
-    for q in queries:
-        a = engine.analyse(q.query)
-        parts.append((q, a, _minmax(engine.dense_scores(a)), _maxnorm(engine.lexical_scores(a)), engine.name_scores(a)))
-    by_style: dict[str, list[EvalQuery]] = defaultdict(list)
-    for q in queries:
-        by_style[q.style].append(q)
-    baselines = {  # the better single retriever, per style
-        style: max(_mean(query_metrics(rank(engine, q.query, system), q.relevant) for q in qs)["mrr@10"]
-                   for system in ("bm25", "dense"))
-        for style, qs in by_style.items()
-    }
-    keys = list(grid)
-    results = []
-    base = engine.weights
-    for values in product(*(grid[k] for k in keys)):
-        weights = replace(base, **dict(zip(keys, values)))
-        engine.weights = weights
-        per_style: dict[str, list[float]] = defaultdict(list)
-        for q, a, dense, lexical, name in parts:
-            fused = engine.fuse(a, dense, lexical, name)
-            ranking = [engine.items[i].id for i in fused.argsort(kind="stable")[::-1][:10]]
-            per_style[q.style].append(query_metrics(ranking, q.relevant)["mrr@10"])
-        macro = sum(sum(v) / len(v) for v in per_style.values()) / len(per_style)
-        overall = sum(sum(v) for v in per_style.values()) / sum(len(v) for v in per_style.values())
-        styles = {s: sum(v) / len(v) for s, v in per_style.items()}
-        not_worse = sum(styles[s] >= baselines[s] - 1e-9 for s in styles)
-        results.append({"weights": dict(zip(keys, values)), "styles_not_worse": not_worse, "macro_mrr": macro,
-                        "mrr": overall, "per_style": styles})
-    engine.weights = base
-    results.sort(key=lambda r: (-r["styles_not_worse"], -r["macro_mrr"], -r["mrr"]))
-    return results
-
-
 # ---------------------------------------------------------------------------- honesty
 
 

@@ -7,12 +7,14 @@ next to a value is exactly the number of results a click on it gives (same relev
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .corpus import Item, Platform, Story
+from .corpus import Item
 from .text import fold
 
 FACET_FIELDS = ("type", "sector", "region", "province", "terrain", "audience")
@@ -20,12 +22,43 @@ FACET_FIELDS = ("type", "sector", "region", "province", "terrain", "audience")
 
 def facet_values(item: Item) -> dict[str, list[str]]:
     """The facet values of an item (platforms have no place; stories use their story fields)."""
-    if isinstance(item, Story):
-        loc = item.location
-        return {"type": ["story"], "sector": list(item.sectors), "region": [loc.region],
-                "province": [loc.province], "terrain": list(loc.terrain), "audience": list(item.audiences)}
-    return {"type": ["platform"], "sector": list(item.sectors), "region": [], "province": [],
-            "terrain": [], "audience": list(item.audiences)}
+    return item.facets()
+
+
+def _miv(item: Item) -> int:
+    """1 / 0: a platform's make_in_vietnam; -1 for a story."""
+    return int(getattr(item, "make_in_vietnam", -1))
+
+
+@dataclass
+class Filters:
+    """Hard filters; a value must equal the item's (one of its list values) to pass. The engine applies
+    them as numpy masks (:class:`FacetIndex`); ``accepts`` is the per-item reference."""
+
+    type: str | None = None
+    sector: str | None = None
+    region: str | None = None
+    province: str | None = None
+    terrain: str | None = None
+    audience: str | None = None
+    make_in_vietnam: bool | None = None
+
+    def accepts(self, item: Item) -> bool:
+        values = facet_values(item)
+        for name in FACET_FIELDS:
+            wanted = getattr(self, name)
+            if wanted is not None and wanted not in values[name]:
+                return False
+        return self.make_in_vietnam is None or _miv(item) == int(self.make_in_vietnam)
+
+
+def count_facets(items: Iterable[Item]) -> dict[str, dict[str, int]]:
+    """Facet counts over ``items`` (the whole collection for /api/facets)."""
+    counts: dict[str, Counter[str]] = {name: Counter() for name in FACET_FIELDS}
+    for item in items:
+        for name, values in facet_values(item).items():
+            counts[name].update(set(values))
+    return {name: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))) for name, c in counts.items()}
 
 
 def value_key(value: str) -> str:
@@ -60,7 +93,7 @@ class FacetIndex:
                     matrix[index[v], col] = True
             self.values[name], self.rows[name], self._index[name] = values, matrix, index
         # make_in_vietnam: 1 / 0 for platforms, -1 for stories (never passes that filter)
-        self.miv = np.array([int(i.make_in_vietnam) if isinstance(i, Platform) else -1 for i in items], dtype=np.int8)
+        self.miv = np.array([_miv(i) for i in items], dtype=np.int8)
 
     def value_mask(self, name: str, value: str) -> np.ndarray:
         row = self._index[name].get(value)

@@ -34,12 +34,13 @@ from typing import Any
 import faiss
 import numpy as np
 
-from .corpus import Corpus, Item, Platform, Story
+from .corpus import Corpus, Platform, Story
+from .documents import Passage, item_document, item_passages, title_text
 from .embed import Embedder
 from .restore import Restorer, bundled_word_list, seed_sentences
 from .restore_data import data_fingerprint as restorer_data_fingerprint
 from .settings import Settings
-from .text import Tokenizer, learn_compounds, nfc, normalize
+from .text import Tokenizer, learn_compounds
 from .vector_cache import CacheStats, VectorCache
 
 logger = logging.getLogger(__name__)
@@ -60,72 +61,6 @@ class IndexMissing(IndexError_):
 
 class IndexCorrupt(IndexError_):
     """A file of the build is missing, truncated or does not match its checksum."""
-
-
-@dataclass(frozen=True, slots=True)
-class Passage:
-    """A piece of an item that is embedded on its own (a title, a summary, one problem line …)."""
-
-    item_id: str
-    kind: str
-    text: str
-
-
-# ---------------------------------------------------------------------------- passages
-
-
-def item_passages(item: Item) -> list[Passage]:
-    """The passages of one item; problem lines carry the item's name so they read on their own."""
-    if isinstance(item, Platform):
-        passages = [
-            Passage(item.id, "title", f"{item.name}. {'; '.join(item.aliases)}"),
-            Passage(item.id, "summary", f"{item.name}: {item.summary}"),
-            *(Passage(item.id, "problem", f"{item.name} giúp khi {p}") for p in item.problems),
-            Passage(item.id, "steps", f"Cách bắt đầu dùng {item.name}: " + " ".join(item.how_to_start)),
-        ]
-    else:
-        loc = item.location
-        where = ", ".join(x for x in (loc.commune, loc.district, loc.former_province, loc.province) if x)
-        profile = (
-            f"{item.title}. Địa bàn: {where}, vùng {loc.region}, {', '.join(loc.terrain)}."
-            + (f" Đồng bào {', '.join(item.ethnic_groups)}." if item.ethnic_groups else "")
-            + f" Lĩnh vực: {', '.join(item.sectors)}."
-        )
-        passages = [
-            Passage(item.id, "title", item.title),
-            Passage(item.id, "profile", profile),
-            Passage(item.id, "problem", item.problem),
-            Passage(item.id, "approach", item.approach),
-            Passage(item.id, "result", item.result),
-            Passage(item.id, "lessons", " ".join(item.lessons)),
-        ]
-    return [Passage(p.item_id, p.kind, normalize(p.text)) for p in passages]
-
-
-def item_document(item: Item, display: bool = False) -> str:
-    """All searchable text of an item in one string.
-
-    Normalised (tone placement, padded punctuation) for matching; with ``display`` only NFC, so
-    snippets read exactly as the item was written.
-    """
-    if isinstance(item, Platform):
-        parts = [item.name, *item.aliases, item.operator, item.summary, *item.problems, *item.how_to_start,
-                 *item.sectors, *item.audiences]
-    else:
-        loc = item.location
-        parts = [item.title, item.problem, item.approach, item.result, *item.lessons, *item.tools,
-                 *(p.name for p in item.people), *(p.role for p in item.people),
-                 *(x for x in (loc.commune, loc.district, loc.former_province, loc.province, loc.region) if x),
-                 *loc.terrain, *item.ethnic_groups, *item.sectors, *item.audiences]
-    if display:
-        return nfc(". ".join(p.rstrip(". ") for p in parts if p))
-    return normalize(" . ".join(parts))
-
-
-def _title_text(item: Item) -> str:
-    if isinstance(item, Platform):
-        return " ".join([item.name, *item.aliases])
-    return item.title
 
 
 # ---------------------------------------------------------------------------- fingerprint
@@ -283,7 +218,7 @@ def build_index(
             "doc_ids": [item.id for item in corpus.items],
             # one string per item (tokens never hold spaces): parsed as a list of lists, 100k items took 4 GB
             "doc_tokens": [" ".join(tokenizer.tokens(d)) for d in documents],
-            "title_tokens": [tokenizer.tokens(_title_text(item)) for item in corpus.items],
+            "title_tokens": [tokenizer.tokens(title_text(item)) for item in corpus.items],
             "compounds": sorted(compounds),
         }
         (tmp / "lexical.json").write_text(json.dumps(lexical, ensure_ascii=False), encoding="utf-8")

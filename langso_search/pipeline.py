@@ -89,7 +89,7 @@ def warm_up(engine: Engine) -> None:
     """Run one unaccented search so lazy loads (segmenter, normaliser, encoder pages) happen before
     the first user does; the cached answer is dropped so it cannot skew anything."""
     engine.search("toi muon hoi cach lam", k=1)
-    engine._results.clear()
+    engine.clear_cache()
 
 
 class EngineHolder:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .corpus import Item, Platform, Story
+from .corpus import Item, Story
 from .search import Engine, Hit
 from .snippets import is_filler
 from .text import fold, syllables
@@ -82,10 +82,10 @@ class Profile:
 def problem_statements(item: Item) -> list[str]:
     """What the item says the problem is: a platform's ``problems``; the sentences of a story's
     ``problem`` that state a difficulty and give no figure (a year is not a figure)."""
-    if isinstance(item, Platform):
-        return list(item.problems)
+    if item.type == "platform":
+        return list(item.problems)  # type: ignore[union-attr]
     out = []
-    for sentence in _SENTENCE_END.split(item.problem):
+    for sentence in _SENTENCE_END.split(item.summary_text):
         sentence = sentence.strip()
         if not sentence or _NUMBER.search(_YEAR.sub("", sentence)):
             continue
@@ -113,16 +113,7 @@ def _states_difficulty(text: str) -> bool:
 
 def _problem_rows(engine: Engine, row: int) -> list[int]:
     """Passage rows of the item's problem passages (platforms: one per ``problems`` line, in order)."""
-    start = int(engine._starts[row])  # an item's passages are one contiguous block
-    end = int(engine._starts[row + 1]) if row + 1 < len(engine._starts) else len(engine.built.passages)
-    return [i for i in range(start, end) if engine.built.passages[i].kind == "problem"]
-
-
-def _passage_vectors(engine: Engine, rows: list[int]) -> np.ndarray:
-    matrix = getattr(engine, "_matrix", None)
-    if matrix is not None:
-        return matrix[rows]
-    return np.vstack([engine.built.dense.reconstruct(i) for i in rows])
+    return [i for i in engine.passage_rows(row) if engine.built.passages[i].kind == "problem"]
 
 
 def problem_match(engine: Engine, row: int, probe: np.ndarray, words: set[str]) -> tuple[float, str | None]:
@@ -133,9 +124,9 @@ def problem_match(engine: Engine, row: int, probe: np.ndarray, words: set[str]) 
     statements = problem_statements(engine.items[row])
     if not rows or not statements:
         return 0.0, None
-    sims = probe @ _passage_vectors(engine, rows).T  # (probes, passages)
+    sims = probe @ engine.passage_vectors(rows).T  # (probes, passages)
     best = float(sims.max())
-    if isinstance(engine.items[row], Platform) and len(rows) == len(statements):
+    if engine.items[row].type == "platform" and len(rows) == len(statements):
         return best, statements[int(sims.max(axis=0).argmax())]
     overlap = [len(words & content_words(st)) for st in statements]
     return best, statements[int(np.argmax(overlap))]
@@ -194,14 +185,15 @@ def profile_match(item: Item, profile: Profile, region: str | None = None) -> tu
     wanted_groups = {fold(e) for e in profile.ethnic_groups}
     region = profile.region or region
     checks: list[tuple[list[str], float, str]] = []  # (shared values, weight, phrase)
-    if isinstance(item, Story):
-        loc = item.location
+    if item.type == "story":
+        loc = item.location  # type: ignore[union-attr]
         if _same(profile.province, loc.province):
             checks.append(([loc.province], 0.3, "cùng tỉnh {}"))
         elif _same(region, loc.region):
             checks.append(([loc.region], 0.2, "cùng vùng {}"))
         checks.append(([t for t in loc.terrain if t in profile.terrain], 0.15, "cùng địa hình {}"))
-        checks.append(([e for e in item.ethnic_groups if fold(e) in wanted_groups], 0.2, "cũng là đồng bào {}"))
+        checks.append(([e for e in item.ethnic_groups if fold(e) in wanted_groups], 0.2,  # type: ignore[union-attr]
+                       "cũng là đồng bào {}"))
     checks.append(([s for s in item.sectors if s in profile.sectors], 0.25, "cùng lĩnh vực {}"))
     checks.append(([a for a in item.audiences if a in profile.audiences], 0.1, "dành cho {}"))
     shared = [(found, weight, phrase) for found, weight, phrase in checks if found]
@@ -220,7 +212,7 @@ def no_local_story_note(engine: Engine, profile: Profile, region: str | None, st
     def local(story: Story) -> bool:
         return _same(profile.province, story.location.province) or _same(region, story.location.region)
 
-    if any(local(h.item) for h in stories if isinstance(h.item, Story)):
+    if any(local(h.item) for h in stories if h.item.type == "story"):  # type: ignore[arg-type]
         return None
     place = region or profile.province
     there = [s for s in engine.corpus.stories if local(s)]
@@ -237,14 +229,16 @@ def join_reason(phrases: list[str]) -> str:
 
 
 def link_reason(engine: Engine, source: Item, item: Item) -> list[str]:
-    if isinstance(source, Story) and isinstance(item, Platform) and item.id in source.platform_ids:
+    kinds = (source.type, item.type)
+    if kinds == ("story", "platform") and item.id in source.linked_ids(engine.corpus):
         return ["câu chuyện này dùng " + item.title]
-    if isinstance(source, Platform) and isinstance(item, Story) and source.id in item.platform_ids:
+    if kinds == ("platform", "story") and source.id in item.linked_ids(engine.corpus):
         return ["dùng " + source.title]
-    if isinstance(source, Story) and isinstance(item, Story):
-        shared = [engine.corpus.by_id[p].title for p in source.platform_ids if p in item.platform_ids]
+    if kinds == ("story", "story"):
+        used = item.linked_ids(engine.corpus)
+        shared = [engine.corpus.by_id[p].title for p in source.linked_ids(engine.corpus) if p in used]
         if shared:
             return ["cùng dùng " + ", ".join(shared[:2])]
-        if source.location.region == item.location.region:
-            return [f"cùng vùng {item.location.region}"]
+        if source.location.region == item.location.region:  # type: ignore[union-attr]
+            return [f"cùng vùng {item.location.region}"]  # type: ignore[union-attr]
     return []

@@ -22,12 +22,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .confidence import assess
-from .corpus import Item, Platform, Story
+from .corpus import Item, Story
+from .fusion import minmax
 from .reasons import (
     SAME_PROBLEM,
     SAME_PROBLEM_ITEMS,
     Profile,
-    _passage_vectors,
     _problem_rows,
     content_words,
     join_reason,
@@ -64,17 +64,8 @@ class Recommendation:
 
 
 def item_vectors(engine: Engine) -> np.ndarray:
-    """One unit vector per item: the mean of its passage vectors (cached on the engine)."""
-    cached = getattr(engine, "_item_vectors", None)
-    if cached is not None:
-        return cached
-    dense = engine.built.dense
-    vectors = np.vstack([dense.reconstruct(i) for i in range(dense.ntotal)]) if dense.ntotal else np.zeros((0, 1))
-    out = np.zeros((len(engine.items), vectors.shape[1]), dtype=np.float32)
-    np.add.at(out, engine._passage_item, vectors)
-    out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
-    engine._item_vectors = out  # type: ignore[attr-defined]
-    return out
+    """One unit vector per item: the mean of its passage vectors (see :meth:`Engine.item_vectors`)."""
+    return engine.item_vectors()
 
 
 def _mmr(candidates: list[int], relevance: np.ndarray, vectors: np.ndarray, k: int) -> list[int]:
@@ -89,16 +80,8 @@ def _mmr(candidates: list[int], relevance: np.ndarray, vectors: np.ndarray, k: i
     return chosen
 
 
-def _minmax(values: np.ndarray) -> np.ndarray:
-    finite = values[np.isfinite(values)]
-    lo, hi = float(finite.min()), float(finite.max())
-    return ((values - lo) / (hi - lo)).astype(np.float32) if hi > lo else np.zeros_like(values)
-
-
 def _links(engine: Engine, source: Item) -> list[str]:
-    if isinstance(source, Story):
-        return list(source.platform_ids)
-    return [s.id for s in engine.corpus.stories_using(source.id)]
+    return source.linked_ids(engine.corpus)
 
 
 def _places(stories: list[Story]) -> str:
@@ -157,10 +140,10 @@ def recommend(
         source = engine.corpus.get(item_id)
         if source is None:
             raise UnknownItem(item_id)
-        row = engine._row[item_id]
-        relevance += _minmax(vectors @ vectors[row]) * (0.6 if text else 1.0)
+        row = engine.row_of(item_id)
+        relevance += minmax(vectors @ vectors[row]) * (0.6 if text else 1.0)
         for other in _links(engine, source):
-            relevance[engine._row[other]] += 0.5
+            relevance[engine.row_of(other)] += 0.5
         relevance[row] = -np.inf
         if ask.probe is None:
             ask = _source_problem(engine, row)
@@ -170,7 +153,7 @@ def recommend(
         score, shared = profile_match(item, profile, region) if not profile.is_empty() else (0.0, [])
         relevance[i] += PROFILE_WEIGHT * score
         phrases[i] = shared
-    story_rows = _pick(engine, relevance, vectors, k, Story)
+    story_rows = _pick(engine, relevance, vectors, k, "story")
     about = text or (profile.as_text() if not profile.is_empty() else None)  # what snippets are chosen for
     stories = [_hit(engine, i, relevance, _story_reason(engine, i, ask, source, phrases[i]), about)
                for i in story_rows]
@@ -192,12 +175,12 @@ def _source_problem(engine: Engine, row: int) -> _Ask:
     if not rows:
         return _Ask()
     words = frozenset(w for st in problem_statements(engine.items[row]) for w in content_words(st))
-    return _Ask(_passage_vectors(engine, rows), words, SAME_PROBLEM_ITEMS)
+    return _Ask(engine.passage_vectors(rows), words, SAME_PROBLEM_ITEMS)
 
 
-def _pick(engine: Engine, relevance: np.ndarray, vectors: np.ndarray, k: int, kind: type,
+def _pick(engine: Engine, relevance: np.ndarray, vectors: np.ndarray, k: int, kind: str,
           allowed: set[int] | None = None) -> list[int]:
-    cands = [i for i, item in enumerate(engine.items) if isinstance(item, kind) and np.isfinite(relevance[i])
+    cands = [i for i, item in enumerate(engine.items) if item.type == kind and np.isfinite(relevance[i])
              and (allowed is None or i in allowed)]
     cands.sort(key=lambda i: -relevance[i])
     return _mmr(cands[: max(4 * k, 20)], relevance, vectors, k)
@@ -216,7 +199,7 @@ def _story_reason(engine: Engine, row: int, ask: _Ask, source: Item | None, shar
     if source is not None and len(phrases) == 0 and set(item.sectors) & set(source.sectors):
         phrases.append(f"cùng lĩnh vực {next(s for s in item.sectors if s in source.sectors)}")
     uses = [engine.corpus.by_id[p].title for p in item.platform_ids]
-    if isinstance(source, Platform) and source.title in uses:  # one "dùng" phrase, the source's platform first
+    if source is not None and source.type == "platform" and source.title in uses:  # one "dùng" phrase, the source's platform first
         phrases = [p for p in phrases if p != "dùng " + source.title]
         uses = [source.title] + [u for u in uses if u != source.title]
     said = " ".join(phrases)
@@ -238,20 +221,20 @@ def _platforms(engine: Engine, relevance: np.ndarray, vectors: np.ndarray, k: in
     support: dict[int, list[Story]] = {}
     allowed: set[int] | None = None
     if source is None:
-        stories = [i for i, it in enumerate(engine.items) if isinstance(it, Story)]
+        stories = [i for i, it in enumerate(engine.items) if it.type == "story"]
         fitting = sorted(stories, key=lambda i: -relevance[i])[: max(3 * k, 10)]
         floor = 0.6 * float(relevance[fitting[0]]) if fitting else 0.0
         # a story fits when it is close to the request and, for a profile, shares something with it
         for i in (i for i in fitting if relevance[i] >= floor and (profile.is_empty() or phrases[i])):
             for pid in engine.items[i].platform_ids:  # type: ignore[union-attr]
-                support.setdefault(engine._row[pid], []).append(engine.items[i])  # type: ignore[arg-type]
-        matched = {i for i, it in enumerate(engine.items) if isinstance(it, Platform) and ask.same_problem(engine, i)}
+                support.setdefault(engine.row_of(pid), []).append(engine.items[i])  # type: ignore[arg-type]
+        matched = {i for i, it in enumerate(engine.items) if it.type == "platform" and ask.same_problem(engine, i)}
         allowed = set(support) | matched | set(ask.named)
         top = max((len(v) for v in support.values()), default=1)
         for i, users in support.items():
             rel[i] += 0.5 * len(users) / top
     hits = []
-    for i in _pick(engine, rel, vectors, k, Platform, allowed):
+    for i in _pick(engine, rel, vectors, k, "platform", allowed):
         said = link_reason(engine, source, engine.items[i]) if source is not None else []
         said += [p for p in [ask.same_problem(engine, i)] if p] + phrases[i]
         if source is not None and not said and set(engine.items[i].sectors) & set(source.sectors):

@@ -48,8 +48,8 @@ def main() -> None:
             ask = _Ask(engine.cache.encode(q.restored)[None, :], frozenset(content_words(q.restored)))
             kind = "text"
         else:
-            ask, kind = _source_problem(engine, engine._row[r.request["item_id"]]), "item"
-        sim, statement = problem_match(engine, engine._row[r.item], ask.probe, set(ask.words))
+            ask, kind = _source_problem(engine, engine.row_of(r.request["item_id"])), "item"
+        sim, statement = problem_match(engine, engine.row_of(r.item), ask.probe, set(ask.words))
         shares = bool(statement and content_words(statement) & ask.words)
         score = sim if shares else 0.0  # no shared content word: never claimed
         by_kind[kind].append((score, r.true))

@@ -83,7 +83,7 @@ def hnsw_and_flat(tmp_path_factory: pytest.TempPathFactory) -> tuple[Engine, Eng
     flat.add(built.dense.reconstruct_n(0, built.dense.ntotal))
     hnsw_engine = Engine(built.corpus, built, embedder, settings)
     flat_engine = Engine(built.corpus, replace(built, dense=flat), embedder, settings)
-    assert hnsw_engine._matrix is None and flat_engine._matrix is not None  # the two branches
+    assert hnsw_engine.dense.matrix is None and flat_engine.dense.matrix is not None  # the two branches
     return hnsw_engine, flat_engine
 
 
@@ -93,12 +93,12 @@ def test_hnsw_candidates_rescored_exactly_match_flat(hnsw_and_flat: tuple[Engine
     with exact scores."""
     hnsw, flat = hnsw_and_flat
     q = hnsw.analyse(text)
-    full_sample = hnsw._dense_sample
-    hnsw._dense_sample = full_sample[::10]
+    full_sample = hnsw.dense.sample
+    hnsw.dense.sample = full_sample[::10]
     try:
         approx = hnsw.dense_scores(q)
     finally:
-        hnsw._dense_sample = full_sample
+        hnsw.dense.sample = full_sample
     exact = flat.dense_scores(q)
     top = np.argsort(-exact, kind="stable")[:10]
     assert list(np.argsort(-approx, kind="stable")[:10]) == list(top)
@@ -131,7 +131,8 @@ def _dense_loop(engine: Engine, vec: np.ndarray) -> np.ndarray:
     matrix = engine.built.dense.reconstruct_n(0, engine.built.dense.ntotal)
     out = np.zeros(len(engine.items), dtype=np.float32)
     for row in range(len(engine.items)):
-        sims = [float(matrix[p] @ vec) for p in np.flatnonzero(engine._passage_item == row)]
+        rows = [p for p, passage in enumerate(engine.built.passages) if passage.item_id == engine.items[row].id]
+        sims = [float(matrix[p] @ vec) for p in rows]
         best = max(sims)
         rest = [s for s in sims if s < best]
         out[row] = best + engine.weights.second_passage * (max(rest) if rest else best)
@@ -161,7 +162,7 @@ def test_item_vectors_equal_the_mean_of_passages(small_engine: Engine) -> None:
     dense = small_engine.built.dense
     passages = np.vstack([dense.reconstruct(i) for i in range(dense.ntotal)])
     want = np.zeros((len(small_engine.items), passages.shape[1]), dtype=np.float32)
-    np.add.at(want, small_engine._passage_item, passages)
+    np.add.at(want, [small_engine.row_of(p.item_id) for p in small_engine.built.passages], passages)
     want /= np.linalg.norm(want, axis=1, keepdims=True)
     assert np.allclose(item_vectors(small_engine), want, atol=1e-6)
 

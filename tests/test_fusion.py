@@ -1,0 +1,81 @@
+"""Fusion helpers, the engine's public surface and tuning without side effects."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+
+import numpy as np
+
+from langso_search.corpus import Platform
+from langso_search.evaluate import load_queries
+from langso_search.fusion import FusionWeights, fuse, maxnorm, minmax
+from langso_search.search import Engine
+from langso_search.settings import ROOT
+from langso_search.tuning import DEFAULT_GRID, tune
+
+
+def test_minmax_ignores_infinities_for_its_bounds() -> None:
+    values = np.array([1.0, 3.0, -np.inf, 2.0, np.inf], dtype=np.float32)
+    out = minmax(values)
+    assert out.dtype == np.float32
+    assert out[[0, 1, 3]].tolist() == [0.0, 1.0, 0.5]
+    assert out[2] == -np.inf and out[4] == np.inf
+    assert minmax(np.array([2.0, 2.0, -np.inf])).tolist() == [0.0, 0.0, -np.inf]
+    assert minmax(np.array([-np.inf, np.inf])).tolist() == [-np.inf, np.inf]
+
+
+def test_maxnorm_scales_by_the_finite_maximum() -> None:
+    assert maxnorm(np.array([1.0, 4.0, 2.0])).tolist() == [0.25, 1.0, 0.5]
+    assert maxnorm(np.array([0.0, -1.0])).tolist() == [0.0, 0.0]
+    out = maxnorm(np.array([2.0, 4.0, np.inf]))
+    assert out[:2].tolist() == [0.5, 1.0] and out[2] == np.inf
+
+
+def test_public_surface_matches_the_index(small_engine: Engine) -> None:
+    passages = small_engine.built.passages
+    for row, item in enumerate(small_engine.items):
+        assert small_engine.row_of(item.id) == row
+        rows = list(small_engine.passage_rows(row))
+        assert rows == [i for i, p in enumerate(passages) if p.item_id == item.id]
+    vectors = small_engine.passage_vectors([0, 1])
+    assert np.allclose(vectors, small_engine.built.dense.reconstruct_n(0, 2))
+    before = set(vars(small_engine))
+    from langso_search.confidence import corpus_words
+    from langso_search.recommend import recommend
+
+    corpus_words(small_engine)
+    recommend(small_engine, item_id=small_engine.items[0].id, k=2)
+    assert set(vars(small_engine)) == before  # nobody attaches state to the engine
+
+
+def test_item_types_answer_for_themselves(small_engine: Engine) -> None:
+    for item in small_engine.items:
+        assert item.summary_text == (item.summary if isinstance(item, Platform) else item.problem)
+        assert bool(item.name_forms()) == (item.type == "platform")
+        assert item.facets()["type"] == [item.type]
+
+
+def test_tune_returns_weights_and_leaves_the_engine_alone(small_engine: Engine) -> None:
+    shipped = FusionWeights()
+    for key, grid in DEFAULT_GRID.items():  # the default grid brackets the shipped value
+        value = getattr(shipped, key)
+        assert value in grid
+        assert min(grid) < value < max(grid) or value == 0.0 == min(grid)
+    ids = {item.id for item in small_engine.items}
+    queries = [q for q in load_queries(ROOT / "data/eval/queries.jsonl") if set(q.relevant) & ids][:20]
+    weights = small_engine.weights
+    rows = tune(small_engine, queries, grid={"dense": (0.25, 0.6), "name": (0.2,)})
+    assert small_engine.weights is weights and asdict(weights) == asdict(shipped)
+    assert len(rows) == 2 and {r["fusion"].dense for r in rows} == {0.25, 0.6}
+    assert all(isinstance(r["fusion"], FusionWeights) for r in rows)
+    assert {f.name for f in fields(FusionWeights)} >= set(DEFAULT_GRID)
+
+
+def test_engine_fusion_is_the_fusion_module(small_engine: Engine) -> None:
+    q = small_engine.analyse("bán hàng trên mạng")
+    fused, parts = small_engine.score(q)
+    direct = small_engine.used_by(fuse(small_engine.weights, q, parts["dense"], parts["lexical"], parts["name"]))
+    assert np.array_equal(fused, direct)
+    other = FusionWeights(dense=0.9)
+    assert not np.array_equal(small_engine.fuse(q, parts["dense"], parts["lexical"], parts["name"], other),
+                              small_engine.fuse(q, parts["dense"], parts["lexical"], parts["name"]))
