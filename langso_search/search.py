@@ -156,8 +156,9 @@ class Engine:
         vectors = self.cache.encode_many([r.text for r in readings])  # one encoder call for every reading
         return sum(r.probability / total * self._dense_text_scores(r.text, v) for r, v in zip(readings, vectors))  # type: ignore[return-value]
 
-    def _dense_text_scores(self, text: str) -> np.ndarray:
-        return self.dense.scores(self.cache.encode(text).astype(np.float32), self.weights.second_passage)
+    def _dense_text_scores(self, text: str, vec: np.ndarray | None = None) -> np.ndarray:
+        vec = self.cache.encode(text) if vec is None else vec
+        return self.dense.scores(vec.astype(np.float32), self.weights.second_passage)
 
     def lexical_scores(self, q: Query) -> np.ndarray:
         """BM25 over folded tokens, plus a bonus for content words found in the title or aliases."""
