@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from .arrays import LazyRows
-from .corpus import Item, Platform
+from .corpus import Item
 from .index import item_document
 from .query import STOP_SYLLABLES, Query
 from .text import fold, has_marks, syllables
@@ -272,9 +272,7 @@ class Snippets:
                     best, best_words, best_score = s, marked, score
             if best is not None:
                 return render(*_cut(best.text, [best.found[j] for j in best_words], width))
-        item = self.items[row]
-        fallback = item.summary if isinstance(item, Platform) else item.problem
-        return render(*_cut(fallback, [], width))
+        return render(*_cut(self.items[row].summary_text, [], width))
 
 
 def _cut(text: str, spans: list[tuple[int, int]], width: int) -> tuple[str, list[tuple[int, int]]]:

@@ -14,10 +14,17 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import shutil  # noqa: E402
+import socket  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+import urllib.request  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+from typing import Any  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest
+import uvicorn
 import yaml
 
 from fastapi import FastAPI
@@ -54,6 +61,44 @@ def copy_fixture_corpus(target: Path) -> Path:
             yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8"
         )
     return target
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serve_in_thread(app: Any, name: str = "uvicorn-test", **config: Any) -> Iterator[str]:
+    """Serve ``app`` with a real uvicorn in a daemon thread; yield its base URL once /api/health answers 200,
+    and shut it down (checked) afterwards."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **config))
+    thread = threading.Thread(target=server.run, name=name, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        if not thread.is_alive():
+            pytest.fail(f"uvicorn did not start on port {port}")
+        try:
+            with urllib.request.urlopen(base + "/api/health", timeout=2) as resp:
+                if resp.status == 200:
+                    break
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            server.should_exit = True
+            pytest.fail(f"{base}/api/health did not answer within 30 s")
+        time.sleep(0.05)
+    try:
+        yield base
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        assert not thread.is_alive(), "uvicorn did not shut down"
 
 
 def settings_for(data_dir: Path, index_dir: Path, **extra: object) -> Settings:

