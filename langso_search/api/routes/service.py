@@ -8,7 +8,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from ...embed import encoder_info
-from ...search import count_facets
 from ...settings import Settings
 from ..deps import EngineDep, HolderDep
 from ..schemas import ReadyResponse
@@ -40,6 +39,6 @@ def router(settings: Settings) -> APIRouter:
     @api.get("/api/facets", tags=["items"])
     def facets(engine: EngineDep) -> dict[str, dict[str, int]]:
         """Every filter value with its number of items over the whole corpus."""
-        return count_facets(engine.items)
+        return engine.facet_index.whole()  # the precomputed facet masks, summed (was a loop over every item)
 
     return api
