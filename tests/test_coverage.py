@@ -42,8 +42,9 @@ def test_every_platform_is_linked_or_marked(corpus: Corpus) -> None:
 
 
 @pytest.mark.xfail(strict=True, reason="known miss (issue 10): 28 of 143 stories have no year because no stored "
-                   "source dates them (two searches by post id and by other coverage found none); the target "
-                   "stays 90 % and this fails loudly (strict) once enough years are filled to pass")
+                   "source dates them (three searches: by post id, by other coverage, and a third pass over "
+                   "all 28 found none); the target stays 90 % and this fails loudly (strict) once enough years "
+                   "are filled to pass")
 def test_ninety_percent_of_stories_have_a_year(corpus: Corpus) -> None:
     dated = sum(s.year is not None for s in corpus.stories)
     assert dated / len(corpus.stories) >= 0.90, f"only {dated}/{len(corpus.stories)} stories have a year"
