@@ -82,14 +82,9 @@ def _unavailable(exc: Exception) -> ApiError:
 
 
 def _db_engine(request: Request):  # type: ignore[no-untyped-def]
-    from ....analytics.store import migrate
-
     rec: Recorder = request.app.state.analytics
     try:
-        if not rec._migrated:
-            migrate(rec.engine)
-            rec._migrated = True
-        return rec.engine
+        return rec.readable_engine()
     except Exception as exc:  # noqa: BLE001
         raise _unavailable(exc) from None
 
