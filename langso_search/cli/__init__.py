@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from .data import data_app
+from .data import data_app, data_check, data_report
 from .eval import eval_cmd
 from .report import report
 from .search import recommend, search
@@ -45,6 +45,8 @@ app.command()(recommend)
 app.command()(report)
 app.command()(serve)
 app.command("eval")(eval_cmd)
+data_app.command("check")(data_check)
+data_app.command("report")(data_report)
 app.add_typer(data_app, name="data")
 
 

@@ -21,7 +21,7 @@ def data_check(
     from ..corpus import CorpusInvalid, load_corpus
     from ..eval_queries import load_queries, query_files
 
-    folder = data_dir or getcli_settings().data_dir
+    folder = data_dir or get_settings().data_dir
     counts: dict[str, int] = {}
     try:
         corpus = load_corpus(folder)
@@ -57,7 +57,7 @@ def data_report(
     from ..corpus import CorpusInvalid, load_corpus
     from ..coverage import coverage, draw_heatmap, format_report
 
-    folder = data_dir or getcli_settings().data_dir
+    folder = data_dir or get_settings().data_dir
     try:
         cov = coverage(load_corpus(folder))
     except CorpusInvalid as exc:

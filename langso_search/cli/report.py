@@ -18,4 +18,4 @@ def report(
     """Báo cáo cho biên tập viên / editors' report: searches, no-match queries by meaning, feedback."""
     from ..analytics.output import run_report
 
-    raise typer.Exit(run_report(getcli_settings(), days, as_json, export))
+    raise typer.Exit(run_report(get_settings(), days, as_json, export))
