@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,6 +85,75 @@ def record_cost(client: TestClient, n: int = 2000) -> tuple[float, float]:
     return bare, (time.perf_counter() - started) / n * 1e6
 
 
+def paired_runs(c_on: TestClient, c_off: TestClient, texts: list[str], seed: int
+                ) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Each query sent to both apps in a random order: wall and process-CPU milliseconds per side."""
+    clients = {"on": c_on, "off": c_off}
+    times: dict[str, list[float]] = {"on": [], "off": []}
+    cpu: dict[str, list[float]] = {"on": [], "off": []}
+    for q in ("toi muon ban cam", "tàu cá mất liên lạc"):  # warm both (lazy loads, first write)
+        timed_get(c_on, q), timed_get(c_off, q)
+    order = random.Random(seed)
+    for q in texts:
+        sides = ["on", "off"]
+        order.shuffle(sides)
+        for side in sides:
+            wall, used = timed_get(clients[side], q)
+            times[side].append(wall)
+            cpu[side].append(used)
+    return times, cpu
+
+
+def summary(times: dict[str, list[float]], cpu: dict[str, list[float]]) -> dict[str, float | list[float]]:
+    """p50, quartiles and means per side, the paired median ratio and the CPU per search."""
+    p50 = {side: statistics.median(values) for side, values in times.items()}
+    return {
+        "p50_ms_off": round(p50["off"], 2),
+        "p50_ms_on": round(p50["on"], 2),
+        "ratio_p50": round(p50["on"] / p50["off"], 3),
+        "quartiles_ms_off": [round(x, 1) for x in statistics.quantiles(times["off"], n=4)],
+        "quartiles_ms_on": [round(x, 1) for x in statistics.quantiles(times["on"], n=4)],
+        "mean_ms_off": round(statistics.fmean(times["off"]), 2),
+        "mean_ms_on": round(statistics.fmean(times["on"]), 2),
+        # the same query on both sides: less sensitive to which queries happen to be slow
+        "paired_median_ratio": round(statistics.median(a / b for a, b in zip(times["on"], times["off"],
+                                                                               strict=True)), 3),
+        # CPU time of the whole process per search (all threads): robust to other load on the machine
+        "cpu_ms_per_search_off": round(statistics.fmean(cpu["off"]), 2),
+        "cpu_ms_per_search_on": round(statistics.fmean(cpu["on"]), 2),
+        "cpu_ratio": round(statistics.fmean(cpu["on"]) / statistics.fmean(cpu["off"]), 3),
+    }
+
+
+def measure(args: argparse.Namespace, n: int, tmp: str) -> dict[str, Any]:
+    """Two engines from one index, one app with analytics off and one with it on (SQLite in ``tmp``)."""
+    base = get_settings()
+    if args.quick:
+        from tests.conftest import copy_fixture_corpus
+
+        base = Settings(**{**base.model_dump(), "data_dir": copy_fixture_corpus(Path(tmp) / "data"),
+                           "index_dir": Path(tmp) / "index"})
+    embedder = make_embedder(base)
+    engine_off, _ = open_engine(base, embedder)
+    engine_on, _ = open_engine(base, embedder, build=False)
+    off = Settings(**{**base.model_dump(), "analytics": False})
+    on = Settings(**{**base.model_dump(), "analytics": True, "analytics_url": f"sqlite:///{tmp}/bench.sqlite3"})
+    with app_for(off, engine_off) as c_off, app_for(on, engine_on) as c_on:
+        times, cpu = paired_runs(c_on, c_off, queries(n, args.seed), args.seed)
+        c_on.app.state.analytics.flush(60)
+        status = c_on.app.state.analytics.status()
+        bare_us, whole_us = record_cost(c_on)
+    return {
+        "corpus": "fixture (22 items)" if args.quick else "full",
+        "queries": n,
+        **summary(times, cpu),
+        "record_call_us": round(bare_us, 1),
+        "event_cost_us_with_writer": round(whole_us, 1),
+        "written": status["written"], "dropped": status["dropped"], "lost": status["lost"],
+        "target_ratio": TARGET,
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="Small fixture corpus, fewer queries")
@@ -92,60 +162,8 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=None, help="Also write the numbers as JSON here")
     args = parser.parse_args()
     n = args.n or (120 if args.quick else 300)
-
     with tempfile.TemporaryDirectory(prefix="langso-bench-analytics-") as tmp:
-        base = get_settings()
-        if args.quick:
-            from tests.conftest import copy_fixture_corpus
-
-            base = Settings(**{**base.model_dump(), "data_dir": copy_fixture_corpus(Path(tmp) / "data"),
-                               "index_dir": Path(tmp) / "index"})
-        embedder = make_embedder(base)
-        engine_off, _ = open_engine(base, embedder)
-        engine_on, _ = open_engine(base, embedder, build=False)
-        off = Settings(**{**base.model_dump(), "analytics": False})
-        on = Settings(**{**base.model_dump(), "analytics": True, "analytics_url": f"sqlite:///{tmp}/bench.sqlite3"})
-        texts = queries(n, args.seed)
-        times: dict[str, list[float]] = {"on": [], "off": []}
-        cpu: dict[str, list[float]] = {"on": [], "off": []}
-        with app_for(off, engine_off) as c_off, app_for(on, engine_on) as c_on:
-            clients = {"on": c_on, "off": c_off}
-            for q in ("toi muon ban cam", "tàu cá mất liên lạc"):  # warm both (lazy loads, first write)
-                timed_get(c_on, q), timed_get(c_off, q)
-            order = random.Random(args.seed)
-            for q in texts:
-                sides = ["on", "off"]
-                order.shuffle(sides)
-                for side in sides:
-                    wall, used = timed_get(clients[side], q)
-                    times[side].append(wall)
-                    cpu[side].append(used)
-            c_on.app.state.analytics.flush(60)
-            status = c_on.app.state.analytics.status()
-            bare_us, whole_us = record_cost(c_on)
-        p50 = {side: statistics.median(values) for side, values in times.items()}
-        result = {
-            "corpus": "fixture (22 items)" if args.quick else "full",
-            "queries": n,
-            "p50_ms_off": round(p50["off"], 2),
-            "p50_ms_on": round(p50["on"], 2),
-            "ratio_p50": round(p50["on"] / p50["off"], 3),
-            "quartiles_ms_off": [round(x, 1) for x in statistics.quantiles(times["off"], n=4)],
-            "quartiles_ms_on": [round(x, 1) for x in statistics.quantiles(times["on"], n=4)],
-            "mean_ms_off": round(statistics.fmean(times["off"]), 2),
-            "mean_ms_on": round(statistics.fmean(times["on"]), 2),
-            # the same query on both sides: less sensitive to which queries happen to be slow
-            "paired_median_ratio": round(statistics.median(a / b for a, b in zip(times["on"], times["off"],
-                                                                                   strict=True)), 3),
-            # CPU time of the whole process per search (all threads): robust to other load on the machine
-            "cpu_ms_per_search_off": round(statistics.fmean(cpu["off"]), 2),
-            "cpu_ms_per_search_on": round(statistics.fmean(cpu["on"]), 2),
-            "cpu_ratio": round(statistics.fmean(cpu["on"]) / statistics.fmean(cpu["off"]), 3),
-            "record_call_us": round(bare_us, 1),
-            "event_cost_us_with_writer": round(whole_us, 1),
-            "written": status["written"], "dropped": status["dropped"], "lost": status["lost"],
-            "target_ratio": TARGET,
-        }
+        result = measure(args, n, tmp)
     print(json.dumps(result, indent=2, ensure_ascii=False))
     verdict = "OK" if result["ratio_p50"] <= TARGET else "OVER TARGET"
     print(f"analytics on/off search p50: {result['p50_ms_on']} / {result['p50_ms_off']} ms = "

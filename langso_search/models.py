@@ -181,6 +181,20 @@ class Platform(_Strict):
         """Ids of the stories that used this platform."""
         return [s.id for s in corpus.stories_using(self.id)]
 
+    @property
+    def used_platform_ids(self) -> list[str] | None:
+        """A platform uses no other platform: None (not an empty list)."""
+        return None
+
+    @property
+    def province(self) -> str | None:
+        """A platform has no place."""
+        return None
+
+    def howto_platforms(self, corpus: Corpus) -> list[Platform]:
+        """The platforms whose first steps tell how to follow this item: the platform itself."""
+        return [self]
+
     _slug = field_validator("id")(lambda cls, v: _slug_check(v))
     _sectors = field_validator("sectors")(lambda cls, v: _in_vocab(v, SECTORS, "sector"))
     _aud = field_validator("audiences")(lambda cls, v: _in_vocab(v, AUDIENCES, "audience"))
@@ -236,6 +250,21 @@ class Story(_Strict):
     def linked_ids(self, corpus: Corpus) -> list[str]:
         """Ids of the platforms the story used."""
         return list(self.platform_ids)
+
+    @property
+    def used_platform_ids(self) -> list[str] | None:
+        """Ids of the platforms the story used (possibly none)."""
+        return list(self.platform_ids)
+
+    @property
+    def province(self) -> str | None:
+        """The province where the story happened."""
+        return self.location.province
+
+    def howto_platforms(self, corpus: Corpus) -> list[Platform]:
+        """The platforms whose first steps tell how to follow this item: those the story used that the
+        corpus has (empty when it used none)."""
+        return [p for p in (corpus.platform(pid) for pid in self.platform_ids) if p is not None]
 
     _slug = field_validator("id")(lambda cls, v: _slug_check(v))
     _sectors = field_validator("sectors")(lambda cls, v: _in_vocab(v, SECTORS, "sector"))

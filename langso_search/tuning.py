@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from .evaluate import EvalQuery, _mean, query_metrics, rank
+from .eval_metrics import mean_metrics, query_metrics, rank
+from .eval_queries import EvalQuery
 from .fusion import fuse, maxnorm, minmax
 from .search import Engine
 
@@ -46,7 +47,7 @@ def tune(engine: Engine, queries: list[EvalQuery], grid: dict[str, Iterable[floa
     for q in queries:
         by_style[q.style].append(q)
     baselines = {  # the better single retriever, per style
-        style: max(_mean(query_metrics(rank(engine, q.query, system), q.relevant) for q in qs)["mrr@10"]
+        style: max(mean_metrics(query_metrics(rank(engine, q.query, system), q.relevant) for q in qs)["mrr@10"]
                    for system in ("bm25", "dense"))
         for style, qs in by_style.items()
     }

@@ -113,6 +113,13 @@ class Recorder:
             self._engine = make_engine(self.url)
         return self._engine
 
+    def readable_engine(self) -> Engine:
+        """The database engine with its schema in place (migrated on first use), for the editors' report."""
+        if not self._migrated:
+            migrate(self.engine)
+            self._migrated = True
+        return self.engine
+
     def start(self) -> None:
         """Start the writer thread (idempotent)."""
         if not self.enabled:

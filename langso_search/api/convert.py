@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..corpus import Item, Story, item_summary
+from ..corpus import Item, item_summary
 from ..recommend import Recommendation
 from ..search import Engine, Hit
 from .schemas import PlatformRef, RecommendHit, RecommendResponse, SearchHit
@@ -27,8 +27,8 @@ def platform_names(engine: Engine) -> dict[str, str]:
 def hit_model(hit: Hit, explain: bool = False, cls: type[SearchHit] = SearchHit,
               names: Mapping[str, str] | None = None, **extra: Any) -> SearchHit:
     item = hit.item
-    story = item if isinstance(item, Story) else None
-    refs = [PlatformRef(id=p, name=(names or {}).get(p, p)) for p in story.platform_ids] if story else None
+    used = item.used_platform_ids  # None for a platform, a list (maybe empty) for a story
+    refs = None if used is None else [PlatformRef(id=p, name=(names or {}).get(p, p)) for p in used]
     return cls(
         id=item.id,
         type=item.type,
@@ -37,8 +37,8 @@ def hit_model(hit: Hit, explain: bool = False, cls: type[SearchHit] = SearchHit,
         score=round(hit.score, 4),
         snippet=hit.snippet,
         sectors=list(item.sectors),
-        platform_ids=list(story.platform_ids) if story else None,
-        province=story.location.province if story else None,
+        platform_ids=used,
+        province=item.province,
         url=item.url,
         explain={k: v for k, v in hit.explain.items() if isinstance(v, (int, float))} if explain else None,
         platforms=refs,

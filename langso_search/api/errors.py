@@ -20,9 +20,11 @@ logger = logging.getLogger(__name__)
 class ApiError(Exception):
     """An error the user can act on, in Vietnamese and English."""
 
-    def __init__(self, status: int, code: str, message_vi: str, message_en: str) -> None:
+    def __init__(self, status: int, code: str, message_vi: str, message_en: str,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message_en)
         self.status, self.code, self.message_vi, self.message_en = status, code, message_vi, message_en
+        self.headers = headers
 
 
 def not_found() -> ApiError:
@@ -60,7 +62,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 async def _api_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return error_response(exc.status, exc.code, exc.message_vi, exc.message_en)
+    return error_response(exc.status, exc.code, exc.message_vi, exc.message_en, exc.headers)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:

@@ -4,7 +4,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from ...corpus import Platform
 from ...recommend import UnknownItem, recommend
 from ...settings import Settings
 from ..checks import check_choice, check_k
@@ -58,13 +57,10 @@ def router(settings: Settings) -> APIRouter:
         if found is None:
             raise unknown_item(item_id)
         suggested, reason = False, None
-        if isinstance(found, Platform):
-            platforms = [found]
-        else:
-            platforms = [p for p in (engine.corpus.get(pid) for pid in found.platform_ids) if isinstance(p, Platform)]
+        platforms = found.howto_platforms(engine.corpus)
         if not platforms:
             best = recommend(engine, item_id=item_id, k=1).platforms[:1]
-            platforms = [h.item for h in best if isinstance(h.item, Platform)]
+            platforms = [p for p in (engine.corpus.platform(h.item.id) for h in best) if p is not None]
             suggested, reason = True, (best[0].explain.get("reason") if best else None)
         return HowToResponse(suggested=suggested, reason=reason, platforms=[
             HowToPlatform(id=p.id, name=p.name, how_to_start=list(p.how_to_start), operator=p.operator,
