@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .negation import Lack, lacked_phrases
 from .restore import Restorer
 from .text import Tokenizer, accent_ratio, expand_abbreviations, fold, normalize, syllables
 
@@ -45,6 +46,7 @@ class Query:
     alternatives: tuple[Reading, ...] = ()  # other close readings (n-best restoration), best first
     exact: bool = False  # "Tìm đúng chữ tôi gõ": no restoration, lexical on the folded form only
     probability: float = 1.0  # the restorer's probability for ``restored`` (normalised over its n-best)
+    lacks: tuple[Lack, ...] = ()  # negated needs, folded: "không có tk ngân hàng" → (("tai", "khoan", "ngan", "hang"),)
 
     @property
     def was_restored(self) -> bool:
@@ -97,6 +99,7 @@ def analyse(
         n_syllables=len(sylls),
         alternatives=alternatives,
         probability=probability,
+        lacks=lacked_phrases(restored),
     )
 
 
@@ -114,4 +117,5 @@ def _exact(text: str, typed: str, ratio: float, tokenizer: Tokenizer) -> Query:
         accent_ratio=ratio,
         n_syllables=len(sylls),
         exact=True,
+        lacks=lacked_phrases(typed),
     )

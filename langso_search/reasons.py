@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .corpus import Item, Story
+from .negation import lacked_words
 from .search import Engine, Hit
 from .snippets import is_filler
 from .text import fold, syllables
@@ -135,16 +136,6 @@ def problem_match(engine: Engine, row: int, probe: np.ndarray, words: set[str]) 
 def content_words(text: str) -> set[str]:
     """Folded syllables of ``text`` that carry meaning (no function or filler syllable)."""
     return {fold(s) for s in syllables(text) if not is_filler(s)}
-
-
-_LACK = re.compile(r"(?<!\w)(?:khong|chua|ko|k|hong|hok)\s+co\s+((?:\w+\s*){1,3})")
-
-
-def lacked_words(text: str) -> frozenset[str]:
-    """Content words the text says are *missing*: "không có tài khoản ngân hàng" → {tai, khoan, ngan,
-    hang}. A statement that takes them for granted is not the same problem."""
-    folded = " ".join(fold(s) for s in syllables(text))
-    return frozenset(w for m in _LACK.finditer(folded) for w in m.group(1).split() if not is_filler(w))
 
 
 def same_problem_phrase(engine: Engine, row: int, probe: np.ndarray | None, words: frozenset[str],

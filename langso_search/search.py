@@ -29,14 +29,17 @@ from .arrays import LazyRows, TokenSets  # noqa: F401
 from .confidence import assess
 from .corpus import Corpus, Item
 from .dense import DenseScorer
+from .documents import item_document
 from .embed import Embedder, QueryCache
 from .facets import FacetIndex, Filters, count_facets, facet_values  # noqa: F401  (re-exported)
 from .fusion import MIX_FLOOR, FusionWeights, UsedBy, maxnorm, minmax, mix_types  # noqa: F401  (re-exported)
+from .fusion import lift_lacking, prefer_domestic
 from .fusion import dense_weight as _dense_weight
 from .fusion import fuse as _fuse
 from .fusion import name_weight as _name_weight
 from .index import BuiltIndex
 from .names import NameIndex
+from .negation import LackIndex
 from .query import STOP_SYLLABLES, Query, analyse
 from .settings import Settings
 from .snippets import Snippets, highlight  # noqa: F401  (highlight: re-exported)
@@ -89,6 +92,7 @@ class Engine:
         self.facet_index = FacetIndex(self.items)
         self._used_by = UsedBy.of([(i, self._row[pid]) for i, item in enumerate(self.items) if item.type == "story"
                                    for pid in item.linked_ids(corpus) if pid in self._row])
+        self._lacks = LackIndex.of([item_document(item) for item in self.items])  # the needs each item negates
         passage_item = np.array([self._row[p.item_id] for p in built.passages], dtype=np.int64)
         self.dense = DenseScorer(built, settings, passage_item, len(self.items))
         self._bm25 = bm25s.BM25()
@@ -191,8 +195,21 @@ class Engine:
         if retriever == "lexical":
             return lexical, {"lexical": lexical}
         name = self.name_scores(q)
-        fused = self.used_by(self.fuse(q, dense, lexical, name))
+        fused = self.adjust(q, self.fuse(q, dense, lexical, name), dense, name)
         return fused, {"dense": dense, "lexical": lexical, "name": name, "dense_weight": np.full(1, self.dense_weight(q))}
+
+    def adjust(self, q: Query, fused: np.ndarray, dense: np.ndarray, name: np.ndarray,
+               weights: FusionWeights | None = None) -> np.ndarray:
+        """After the mix: items that negate what the query negates go up, platforms are lifted by the
+        stories that used them, and a foreign platform lifted that way yields to a Make-in-Việt-Nam one
+        that fits the query directly at least as well."""
+        weights = weights or self.weights
+        own = lift_lacking(fused, self._lacks.states(q.lacks), weights.lack_boost)
+        lifted = self.used_by(own, weights)
+        if not weights.prefer_made_in_vietnam:
+            return lifted
+        miv = self.facet_index.miv  # 1 / 0 for platforms, -1 for stories
+        return prefer_domestic(lifted, own, dense, name, miv >= 0, miv == 0, MIN_RELATIVE_SCORE)
 
     def used_by(self, fused: np.ndarray, weights: FusionWeights | None = None) -> np.ndarray:
         """A platform scores at least ``used_by`` × the score of the best story that used it."""

@@ -8,7 +8,7 @@ import numpy as np
 
 from langso_search.corpus import Platform
 from langso_search.evaluate import load_queries
-from langso_search.fusion import FusionWeights, fuse, maxnorm, minmax
+from langso_search.fusion import FusionWeights, fuse, lift_lacking, maxnorm, minmax, prefer_domestic
 from langso_search.search import Engine
 from langso_search.settings import ROOT
 from langso_search.tuning import DEFAULT_GRID, tune
@@ -74,8 +74,47 @@ def test_tune_returns_weights_and_leaves_the_engine_alone(small_engine: Engine) 
 def test_engine_fusion_is_the_fusion_module(small_engine: Engine) -> None:
     q = small_engine.analyse("bán hàng trên mạng")
     fused, parts = small_engine.score(q)
-    direct = small_engine.used_by(fuse(small_engine.weights, q, parts["dense"], parts["lexical"], parts["name"]))
+    mixed = fuse(small_engine.weights, q, parts["dense"], parts["lexical"], parts["name"])
+    direct = small_engine.adjust(q, mixed, parts["dense"], parts["name"])
     assert np.array_equal(fused, direct)
     other = FusionWeights(dense=0.9)
     assert not np.array_equal(small_engine.fuse(q, parts["dense"], parts["lexical"], parts["name"], other),
                               small_engine.fuse(q, parts["dense"], parts["lexical"], parts["name"]))
+
+
+def test_lift_lacking_raises_only_the_items_that_state_the_lack() -> None:
+    fused = np.array([1.0, 0.8, 0.5], dtype=np.float32)
+    states = np.array([False, True, False])
+    lifted = lift_lacking(fused, states, 0.3)
+    assert lifted.dtype == np.float32
+    assert np.allclose(lifted, [1.0, 1.04, 0.5])
+    assert lift_lacking(fused, np.zeros(3, dtype=bool), 0.3) is fused
+    assert lift_lacking(fused, states, 0.0) is fused
+
+
+def _domestic_case(**change: float) -> np.ndarray:
+    """rows: 0 story, 1 foreign platform lifted by the story, 2 domestic platform, 3 domestic platform."""
+    own = np.array([1.0, 0.35, 0.38, 0.30], dtype=np.float32)
+    dense = np.array([1.0, 0.49, 0.63, 0.60], dtype=np.float32)
+    named = np.zeros(4, dtype=np.float32)
+    for key, value in change.items():
+        array, row = {"own_foreign": (own, 1), "dense_domestic": (dense, 2), "named_foreign": (named, 1)}[key]
+        array[row] = value
+    lifted = own.copy()
+    lifted[1] = 0.75  # used by the story
+    platform = np.array([False, True, True, True])
+    foreign = np.array([False, True, False, False])
+    return prefer_domestic(lifted, own, dense, named, platform, foreign, 0.3)
+
+
+def test_a_lifted_foreign_platform_yields_to_the_best_fitting_domestic_one() -> None:
+    out = _domestic_case()
+    assert list(np.argsort(-out, kind="stable")) == [0, 2, 1, 3]  # the domestic one just ahead of it
+    assert out[1] == np.float32(0.75) and out[3] == np.float32(0.30)  # nothing else moves
+
+
+def test_a_foreign_platform_stays_when_it_fits_better_or_was_named() -> None:
+    unchanged = [0, 1, 2, 3]
+    assert list(np.argsort(-_domestic_case(own_foreign=0.5), kind="stable")) == unchanged  # fits better itself
+    assert list(np.argsort(-_domestic_case(dense_domestic=0.4), kind="stable")) == unchanged  # fits less in meaning
+    assert list(np.argsort(-_domestic_case(named_foreign=1.0), kind="stable")) == unchanged  # "bán qua fb"

@@ -58,6 +58,10 @@ def test_search_exact_is_a_separate_answer(small_engine: Engine) -> None:
 def test_honey_query_finds_selling_platforms(full_engine: Engine) -> None:
     result = full_engine.search("toi muon ban mat ong rung qua mang", k=3)
     assert "mật ong" in " ".join(r.text for r in result.query.readings)
-    # a place to sell online in the top 3. The corpus now holds two honey-selling stories (Vĩnh Sơn, Hải Hà),
-    # both on Facebook, which the story→platform lift brings up beside them; Postmart follows at rank 4-5
-    assert {"postmart", "voso", "tiktok-shop", "facebook"} & {h.item.id for h in result.hits}
+    # issue 8's literal list: Postmart, Voso or TikTok Shop in the top 3. The two honey-selling stories (Vĩnh
+    # Sơn, Hải Hà) both used Facebook, which the story→platform lift brings up beside them; Postmart is the
+    # platform that fits the query best on its own evidence and is Make in Việt Nam, so it takes that place
+    # (fusion.prefer_domestic) and Facebook follows at rank 4
+    top = [h.item.id for h in result.hits]
+    assert {"postmart", "voso", "tiktok-shop"} & set(top), top
+    assert {h.item.type for h in result.hits} == {"story", "platform"}
