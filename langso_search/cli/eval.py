@@ -43,6 +43,10 @@ def eval_cmd(
         typer.echo(f"\nDialect set ({dialect.name}):")
         typer.echo(format_table(evaluate(engine, load_queries(dialect, styles=("dialect",)), systems=("ours",))))
         typer.echo(format_dialect(dialect_restoration(engine.built.restorer, dialect)))
+    negation = dialect.with_name("negation.jsonl")
+    if negation.exists():  # "không có X": written blind, reported only
+        typer.echo(f"\nNegation set ({negation.name}):")
+        typer.echo(format_table(evaluate(engine, load_queries(negation, engine.corpus), systems=("ours",))))
     if per_query:
         for row in report.per_query:
             if row["ours"]["mrr@10"] < 1 / 3:
