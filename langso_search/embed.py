@@ -243,28 +243,33 @@ class QueryCache:
 
 
 def make_embedder(settings: Settings) -> Embedder:
-    """The encoder the settings ask for (``LANGSO_EMBEDDER`` / ``--embedder``), its query encodes run on
-    ``encoder_workers`` dedicated threads of ``encoder_threads`` OpenMP threads each, concurrent queries
-    batched (:mod:`langso_search.batching`)."""
+    """The encoder the settings ask for (``LANGSO_EMBEDDER`` / ``--embedder``): at most ``encoder_workers``
+    query encodes at once, ``encoder_threads`` OpenMP threads each, concurrent queries batched
+    (:mod:`langso_search.batching`)."""
     from .batching import MicroBatcher
 
-    lanes, threads = encoder_layout(settings)
-    base = _make_base(settings, lanes)
-    return MicroBatcher(base, settings.batch_window_ms, settings.batch_max, lanes=lanes, threads=threads)
+    slots, threads = encoder_layout(settings)
+    base = _make_base(settings, slots)
+    # one slot with the default thread count: nothing to set per thread (the process default is that count)
+    explicit = bool(settings.encoder_threads) or slots > 1
+    batcher = MicroBatcher(base, settings.batch_window_ms, settings.batch_max, slots=slots,
+                           threads=threads if explicit else None)
+    batcher.threads_per_encode = threads
+    return batcher
 
 
 def encoder_layout(settings: Settings) -> tuple[int, int]:
-    """(lanes, OpenMP threads per lane): ``encoder_threads``, else ``OMP_NUM_THREADS`` or the cores, split."""
+    """(slots, OpenMP threads per encode): ``encoder_threads``, else ``OMP_NUM_THREADS`` or the cores, split."""
     import os
 
-    lanes = settings.encoder_workers
+    slots = settings.encoder_workers
     if settings.encoder_threads:
-        return lanes, settings.encoder_threads
+        return slots, settings.encoder_threads
     try:
         budget = int(os.environ.get("OMP_NUM_THREADS", "").split(",")[0])
     except ValueError:
         budget = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return lanes, max(1, budget // lanes)
+    return slots, max(1, budget // slots)
 
 
 def _make_base(settings: Settings, handles: int = 1) -> Embedder:
@@ -283,13 +288,13 @@ def _make_base(settings: Settings, handles: int = 1) -> Embedder:
 
 
 def encoder_info(embedder: Embedder) -> dict[str, Any]:
-    """What /api/ready says about the encoder: the OpenMP profile in force and why, lanes and batching."""
+    """What /api/ready says about the encoder: the OpenMP profile in force and why, slots and batching."""
     from . import omp
 
     info = omp.info()
-    for attr in ("lanes", "threads"):
-        if hasattr(embedder, attr):
-            info[attr] = getattr(embedder, attr)
+    if hasattr(embedder, "slots"):
+        info["slots"] = embedder.slots
+        info["threads_per_encode"] = getattr(embedder, "threads_per_encode", None) or embedder.threads
     stats = getattr(embedder, "stats", None)
     if stats is not None:
         info["batches"] = {"calls": stats.calls, "queries": stats.queries, "largest": stats.largest,

@@ -5,9 +5,9 @@ their own libgomp), so the profile is applied on ``import langso_search``, befor
 ``python -m bench.encoders`` measures the bare encoder under each profile side by side.
 
 * ``spin`` (default, ``OMP_WAIT_POLICY=ACTIVE GOMP_SPINCOUNT=1000``): an encoder thread busy-waits
-  ~10 µs between the model's parallel regions instead of sleeping. Safe because query encodes run on
-  a fixed set of encoder threads (:mod:`langso_search.batching`), so only that many thread teams
-  exist. On 2 idle cores the bare encoder is ≈ 2× faster than ``passive`` (12.5 vs 26 ms); on cores
+  ~10 µs between the model's parallel regions instead of sleeping, then sleeps. Safe because at most
+  ``encoder_workers`` query encodes run at once (:mod:`langso_search.batching`) and an idle team
+  sleeps after those 10 µs. On 2 idle cores the bare encoder is ≈ 2× faster than ``passive`` (12.5 vs 26 ms); on cores
   oversubscribed by other programs (load 11 on 2 cores) it costs ≈ 10 % more CPU than ``passive``,
   where a 10,000 spin cost 2× and the runtime's default spin (300,000) 10×.
 * ``passive`` (``OMP_WAIT_POLICY=PASSIVE``): threads sleep between regions. Chosen automatically
@@ -33,8 +33,8 @@ PROFILES: dict[str, dict[str, str]] = {
 DEFAULT = "spin"
 TORCH_PROFILE = "passive"
 REASONS = {
-    "spin": "query encodes run on a fixed set of encoder threads, so a short bounded spin between the model's "
-    "parallel regions is safe and ~2x faster than sleeping",
+    "spin": "at most encoder_workers query encodes run at once, so a short bounded spin (1000) between the "
+    "model's parallel regions is safe and ~2x faster than sleeping on idle cores",
     "passive": "OpenMP threads sleep between parallel regions",
     "openmp-default": "the OpenMP runtime's own defaults",
     "environment": "OMP_WAIT_POLICY was set in the environment before langso_search was imported",

