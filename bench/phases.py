@@ -175,6 +175,7 @@ def throughput(ctx: Ctx) -> None:
         ctx.advance()
     ready = httpx.get(f"{ctx.base_url}/api/ready", timeout=10).json()
     out["batching"] = ready.get("encoder", {}).get("batches")
+    out["server_encoder"] = ready.get("encoder", {})  # OpenMP profile and why, slots × threads
     ctx.res.details["rss_peak_mb_by_phase"] = {k: round(v, 1) for k, v in ctx.sampler.peaks.items()}
     stop_server(ctx.server)
     ctx.server = None

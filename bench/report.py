@@ -121,8 +121,11 @@ def _throughput_rows(res: Results) -> None:
     T, tp = TARGETS, res.details["throughput"]
     t1, t8 = tp["1"]["req_per_s"], tp["8"]["req_per_s"]
     res.add(Row("throughput, 1 client", t1, "req/s", note=f"{tp['1']['seconds']:.0f} s"))
+    enc = tp.get("server_encoder", {})
     res.add(Row("throughput, 8 clients (micro-batching)", t8, "req/s", t1, "1 client", t8 / t1,
-                f"ratio ≥ {T['tput_ratio']}", t8 / t1 >= T["tput_ratio"], f"batches: {tp.get('batching')}"))
+                f"ratio ≥ {T['tput_ratio']}", t8 / t1 >= T["tput_ratio"],
+                f"batches: {tp.get('batching')}; server: {enc.get('omp_profile')} profile, {enc.get('slots')} × "
+                f"{enc.get('threads_per_encode')} encoder threads"))
     p99 = tp["8"]["latency"]["p99_ms"]
     res.add(Row("p99 latency at 8 clients", p99, "ms", _reference(res), "fastest bare encoder", p99 / _reference(res),
                 "info"))
