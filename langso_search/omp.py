@@ -62,9 +62,13 @@ def apply(backend: str | None = None) -> str:
     before import is never touched, and once an OpenMP runtime has read the variables nothing changes."""
     if not _state:
         if "OMP_WAIT_POLICY" in os.environ:
-            _state.update(profile="environment", reason="environment")
-            return "environment"
-    elif _state["profile"] == "environment" or runtime_loaded():
+            # a parent process that applied a profile (uvicorn workers, the bench's server) passes it on
+            name = inherited()
+            reason = "torch" if name == TORCH_PROFILE and _wanted(None)[1] == "torch" else name
+            _state.update(profile=name or "environment", reason=reason or "environment")
+            _state["frozen"] = "yes"
+            return _state["profile"]
+    elif _state.get("frozen") or runtime_loaded():
         return _state["profile"]
     name, reason = _wanted(backend)
     for var in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT"):
@@ -72,6 +76,14 @@ def apply(backend: str | None = None) -> str:
     os.environ.update(PROFILES[name])
     _state.update(profile=name, reason=reason)
     return name
+
+
+def inherited() -> str | None:
+    """The profile whose variables are exactly those in the environment, if any."""
+    for name, env in PROFILES.items():
+        if env and all(os.environ.get(v) == env.get(v) for v in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")):
+            return name
+    return None
 
 
 def runtime_loaded() -> bool:

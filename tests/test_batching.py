@@ -200,6 +200,9 @@ def test_profile_is_chosen_on_import_and_reported() -> None:
     assert _fresh(PROBE, LANGSO_OMP_PROFILE="passive") == "passive PASSIVE None passive"
     # the user's own OpenMP setting always wins
     assert _fresh(PROBE, OMP_WAIT_POLICY="ACTIVE") == "environment ACTIVE None environment"
+    # a child process (uvicorn worker, the bench's server) inherits its parent's profile by name
+    assert _fresh(PROBE, OMP_WAIT_POLICY="ACTIVE", GOMP_SPINCOUNT="1000") == "spin ACTIVE 1000 spin"
+    assert _fresh(PROBE, OMP_WAIT_POLICY="PASSIVE", LANGSO_EMBEDDER="sentence-transformers") == "passive PASSIVE None passive"
     # torch's OpenMP pool next to ours: never spin
     assert _fresh(PROBE, LANGSO_EMBEDDER="sentence-transformers") == "passive PASSIVE None passive"
 
