@@ -131,6 +131,12 @@ def _throughput_rows(res: Results) -> None:
                 "info"))
     w2 = tp["8_two_workers"]["req_per_s"]
     res.add(Row("throughput, 8 clients on 2 workers", w2, "req/s", t8, "8 clients, 1 worker", w2 / t8, "info"))
+    if "8_two_slots" in tp:  # the other encoder layout (LANGSO_ENCODER_WORKERS=2), same run
+        s1, s8 = tp["8_two_slots"]["1"]["req_per_s"], tp["8_two_slots"]["8"]["req_per_s"]
+        res.add(Row(f"throughput, 8 clients, {tp['8_two_slots']['layout']} encoder threads", s8, "req/s", t8,
+                    "8 clients, default layout", s8 / t8, "info",
+                    note=f"1 client {s1:.1f} req/s (8/1 = {s8 / s1:.2f}); p50 at 1 client "
+                    f"{tp['8_two_slots']['1']['latency']['p50_ms']:.1f} ms vs {tp['1']['latency']['p50_ms']:.1f}"))
 
 
 def _fmt(x: float | None, unit: str = "") -> str:
