@@ -175,6 +175,7 @@ def throughput(ctx: Ctx) -> None:
         ctx.advance()
     ready = httpx.get(f"{ctx.base_url}/api/ready", timeout=10).json()
     out["batching"] = ready.get("encoder", {}).get("batches")
+    out["server_encoder"] = ready.get("encoder", {})  # OpenMP profile and why, slots × threads
     ctx.res.details["rss_peak_mb_by_phase"] = {k: round(v, 1) for k, v in ctx.sampler.peaks.items()}
     stop_server(ctx.server)
     ctx.server = None
@@ -188,9 +189,30 @@ def throughput(ctx: Ctx) -> None:
         stop_server(server)
         ctx.sampler.proc = None
     ctx.advance()
+    if ctx.cfg.quick or ctx.budget.left() > 150:
+        out["8_two_slots"] = two_slots(ctx, secs)
     ctx.res.details["throughput"] = out
     ctx.done(f"throughput 1 client {out['1']['req_per_s']:.1f} req/s, 8 clients {out['8']['req_per_s']:.1f} req/s "
              f"(batches {out['batching']}), 8 clients on 2 workers {out['8_two_workers']['req_per_s']:.1f} req/s")
+
+
+def two_slots(ctx: Ctx, secs: float) -> dict[str, Any]:
+    """The alternative encoder layout: two encodes at once, each with every core's threads (oversubscribed
+    under load, but two requests progress at a time); 1 and 8 clients, to compare with the default."""
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    env = {**ctx.env, "LANGSO_ENCODER_WORKERS": "2", "LANGSO_ENCODER_THREADS": str(cores)}
+    port = free_port()
+    server, _ = start_server(port, env, ctx.workdir / "server-2slots.log", ctx.sampler)
+    try:
+        ctx.sampler.phase = "throughput_two_slots"
+        res = {str(n): run_clients(f"http://127.0.0.1:{port}", n, secs) for n in (1, 8)}
+        res["layout"] = f"2 × {cores}"
+        return res
+    finally:
+        stop_server(server)
+        ctx.sampler.proc = None
 
 
 def profile(ctx: Ctx, force: bool) -> None:

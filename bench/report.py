@@ -148,13 +148,22 @@ def _throughput_rows(res: Results) -> None:
     T, tp = TARGETS, res.details["throughput"]
     t1, t8 = tp["1"]["req_per_s"], tp["8"]["req_per_s"]
     res.add(Row("throughput, 1 client", t1, "req/s", note=f"{tp['1']['seconds']:.0f} s"))
+    enc = tp.get("server_encoder", {})
     res.add(Row("throughput, 8 clients (micro-batching)", t8, "req/s", t1, "1 client", t8 / t1,
-                f"ratio ≥ {T['tput_ratio']}", t8 / t1 >= T["tput_ratio"], f"batches: {tp.get('batching')}"))
+                f"ratio ≥ {T['tput_ratio']}", t8 / t1 >= T["tput_ratio"],
+                f"batches: {tp.get('batching')}; server: {enc.get('omp_profile')} profile, {enc.get('slots')} × "
+                f"{enc.get('threads_per_encode')} encoder threads"))
     p99 = tp["8"]["latency"]["p99_ms"]
     res.add(Row("p99 latency at 8 clients", p99, "ms", _reference(res), "fastest bare encoder", p99 / _reference(res),
                 "info"))
     w2 = tp["8_two_workers"]["req_per_s"]
     res.add(Row("throughput, 8 clients on 2 workers", w2, "req/s", t8, "8 clients, 1 worker", w2 / t8, "info"))
+    if "8_two_slots" in tp:  # the other encoder layout (LANGSO_ENCODER_WORKERS=2), same run
+        s1, s8 = tp["8_two_slots"]["1"]["req_per_s"], tp["8_two_slots"]["8"]["req_per_s"]
+        res.add(Row(f"throughput, 8 clients, {tp['8_two_slots']['layout']} encoder threads", s8, "req/s", t8,
+                    "8 clients, default layout", s8 / t8, "info",
+                    note=f"1 client {s1:.1f} req/s (8/1 = {s8 / s1:.2f}); p50 at 1 client "
+                    f"{tp['8_two_slots']['1']['latency']['p50_ms']:.1f} ms vs {tp['1']['latency']['p50_ms']:.1f}"))
 
 
 def _fmt(x: float | None, unit: str = "") -> str:

