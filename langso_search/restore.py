@@ -37,8 +37,9 @@ _PRIOR_MIX = 0.3  # unigram: this share from wordfreq's everyday Vietnamese, the
 _WB_SCALE = 3.0  # Witten-Bell: weight of the lower order ∝ this × distinct followers of the context
 _PRIOR_FLOOR = 1e-7  # prior of a syllable wordfreq does not list
 _TYPO_PENALTY = math.log(0.02)  # a corrected typo must be ~50x likelier than the syllable as typed
-_MAX_CANDIDATES = 6  # 12 gave the same accuracy on the dev queries at 3x the decoding time
+_MAX_CANDIDATES = 12  # accented forms kept per folded syllable ("do": đó độ đồ đỏ đỡ đo ...; 6 lost đỡ, đo, đòi)
 _BEAM = 4  # paths kept per decoder state (k-best Viterbi)
+_STATES = 16  # decoder states (syllable pairs) kept per position: 12 candidates at the cost of 6
 _N_BEST = 5  # readings returned (probabilities normalised over these)
 _CLAUSES = True  # punctuation inside a sentence (",", "?", ";"...) starts a fresh context, in training and decoding
 _CLAUSE_END = re.compile(r"[.,;:?!\n()\[\]\"“”…]")
@@ -188,6 +189,8 @@ class Restorer:
                     step = penalty + self._logp(a, b, c)
                     nxt[(b, c)].extend((score + step, (*path, c)) for score, path in paths)
             beams = {k: sorted(v, reverse=True)[:beam] for k, v in nxt.items()}
+            if len(beams) > _STATES:  # beam search over states: the unlikely pairs are dropped
+                beams = dict(sorted(beams.items(), key=lambda kv: -kv[1][0][0])[:_STATES])
         final = [
             (score + self._logp(a, b, _EOS), path) for (a, b), paths in beams.items() for score, path in paths
         ]
