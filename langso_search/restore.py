@@ -39,7 +39,7 @@ _PRIOR_FLOOR = 1e-7  # prior of a syllable wordfreq does not list
 _TYPO_PENALTY = math.log(0.02)  # a corrected typo must be ~50x likelier than the syllable as typed
 _MAX_CANDIDATES = 12  # accented forms kept per folded syllable ("do": đó độ đồ đỏ đỡ đo ...; 6 lost đỡ, đo, đòi)
 _BEAM = 4  # paths kept per decoder state (k-best Viterbi)
-_STATES = 16  # decoder states (syllable pairs) kept per position: 12 candidates at the cost of 6
+_STATES = 12  # decoder states (syllable pairs) kept per position, plus the best one per candidate (see _prune)
 _N_BEST = 5  # readings returned (probabilities normalised over these)
 _CLAUSES = True  # punctuation inside a sentence (",", "?", ";"...) starts a fresh context, in training and decoding
 _CLAUSE_END = re.compile(r"[.,;:?!\n()\[\]\"“”…]")
@@ -189,8 +189,8 @@ class Restorer:
                     step = penalty + self._logp(a, b, c)
                     nxt[(b, c)].extend((score + step, (*path, c)) for score, path in paths)
             beams = {k: sorted(v, reverse=True)[:beam] for k, v in nxt.items()}
-            if len(beams) > _STATES:  # beam search over states: the unlikely pairs are dropped
-                beams = dict(sorted(beams.items(), key=lambda kv: -kv[1][0][0])[:_STATES])
+            if len(beams) > _STATES:
+                beams = _prune(beams)
         final = [
             (score + self._logp(a, b, _EOS), path) for (a, b), paths in beams.items() for score, path in paths
         ]
@@ -229,6 +229,21 @@ class Restorer:
     def restore(self, text: str) -> str:
         """Restore marks on the unmarked syllables of ``text``; everything else is kept as typed."""
         return self.readings(text, n=1)[0][0]
+
+
+def _prune(beams: dict[tuple[str, str], list[tuple[float, tuple[str, ...]]]]
+           ) -> dict[tuple[str, str], list[tuple[float, tuple[str, ...]]]]:
+    """Beam search over decoder states: the ``_STATES`` best pairs, plus the best pair ending in each
+    candidate of this position (a syllable unlikely here may be made likely by the next one:
+    "báo cống nghẹt", not "báo công nghẹt")."""
+    ranked = sorted(beams.items(), key=lambda kv: -kv[1][0][0])
+    kept = dict(ranked[:_STATES])
+    ends = {c for _, c in kept}
+    for (b, c), paths in ranked[_STATES:]:
+        if c not in ends:
+            kept[(b, c)] = paths
+            ends.add(c)
+    return kept
 
 
 def _recase(text: str, matches: list, restored: list[str]) -> str:  # type: ignore[type-arg]
