@@ -15,6 +15,7 @@ seen keep the user's spelling (or, at a price, become a known syllable one typo 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -36,9 +37,13 @@ _PRIOR_MIX = 0.3  # unigram: this share from wordfreq's everyday Vietnamese, the
 _WB_SCALE = 3.0  # Witten-Bell: weight of the lower order ∝ this × distinct followers of the context
 _PRIOR_FLOOR = 1e-7  # prior of a syllable wordfreq does not list
 _TYPO_PENALTY = math.log(0.02)  # a corrected typo must be ~50x likelier than the syllable as typed
-_MAX_CANDIDATES = 6  # 12 gave the same accuracy on the dev queries at 3x the decoding time
+_MAX_CANDIDATES = 12  # accented forms kept per folded syllable ("do": đó độ đồ đỏ đỡ đo ...; 6 lost đỡ, đo, đòi)
 _BEAM = 4  # paths kept per decoder state (k-best Viterbi)
+_STATES = 12  # decoder states (syllable pairs) kept per position, plus the best one per candidate (see _prune)
 _N_BEST = 5  # readings returned (probabilities normalised over these)
+_CLAUSES = True  # punctuation inside a sentence (",", "?", ";"...) starts a fresh context, in training and decoding
+_CLAUSE_END = re.compile(r"[.,;:?!\n()\[\]\"“”…]")
+_SENTENCE_END = re.compile(r"[.\n]")
 
 
 @dataclass
@@ -160,27 +165,43 @@ class Restorer:
     # -------------------------------------------------------------- decoding
 
     def nbest_syllables(
-        self, sylls: list[str], fixed: list[bool] | None = None, n: int = _N_BEST
+        self, sylls: list[str], fixed: list[bool] | None = None, n: int = _N_BEST,
+        breaks: set[int] | frozenset[int] = frozenset(),
     ) -> list[tuple[list[str], float]]:
-        """The ``n`` most likely accented sequences with log-probabilities (k-best Viterbi)."""
+        """The ``n`` most likely accented sequences with log-probabilities (k-best Viterbi).
+
+        ``breaks``: positions that start a new clause (after a comma, a question mark...): the model
+        ends the clause there and starts the next one afresh, as it learnt clauses in training.
+        """
         if not sylls:
             return [([], 0.0)]
         fixed = fixed or [False] * len(sylls)
+        beam = min(_BEAM, n)  # one path per state is exact Viterbi for the best reading
         options = [self._options(s.lower(), not f) for s, f in zip(sylls, fixed)]
         # state: (previous syllable, current syllable) -> up to _BEAM (log prob, path), best first
         beams: dict[tuple[str, str], list[tuple[float, tuple[str, ...]]]] = {(_BOS, _BOS): [(0.0, ())]}
-        for opts in options:
+        for i, opts in enumerate(options):
+            if i in breaks and _CLAUSES:
+                beams = self._restart(beams, beam)
             nxt: dict[tuple[str, str], list[tuple[float, tuple[str, ...]]]] = defaultdict(list)
             for (a, b), paths in beams.items():
                 for c, penalty in opts:
                     step = penalty + self._logp(a, b, c)
                     nxt[(b, c)].extend((score + step, (*path, c)) for score, path in paths)
-            beams = {k: sorted(v, reverse=True)[:_BEAM] for k, v in nxt.items()}
+            beams = {k: sorted(v, reverse=True)[:beam] for k, v in nxt.items()}
+            if len(beams) > _STATES:
+                beams = _prune(beams)
         final = [
             (score + self._logp(a, b, _EOS), path) for (a, b), paths in beams.items() for score, path in paths
         ]
         final.sort(reverse=True)
         return [(list(path), score) for score, path in final[:n]]
+
+    def _restart(self, beams: dict[tuple[str, str], list[tuple[float, tuple[str, ...]]]], beam: int
+                 ) -> dict[tuple[str, str], list[tuple[float, tuple[str, ...]]]]:
+        """End every path's clause (``</s>``) and merge them into one fresh ``<s> <s>`` state."""
+        ended = [(score + self._logp(a, b, _EOS), path) for (a, b), paths in beams.items() for score, path in paths]
+        return {(_BOS, _BOS): sorted(ended, reverse=True)[:beam]}
 
     def restore_syllables(self, sylls: list[str], fixed: list[bool] | None = None) -> list[str]:
         """Most likely accented sequence; positions with ``fixed[i]`` keep their syllable."""
@@ -198,7 +219,8 @@ class Restorer:
         alpha = [s for s in sylls if s.isalpha()]
         if not alpha or sum(has_marks(s) for s in alpha) / len(alpha) >= 0.5:
             return [(text, 1.0)]
-        best = self.nbest_syllables([s.lower() for s in sylls], [has_marks(s) for s in sylls], n)
+        breaks = {i for i in range(1, len(matches)) if _CLAUSE_END.search(text, matches[i - 1].end(), matches[i].start())}
+        best = self.nbest_syllables([s.lower() for s in sylls], [has_marks(s) for s in sylls], n, breaks)
         top = best[0][1]
         weights = [math.exp(score - top) for _, score in best]
         total = sum(weights)
@@ -207,6 +229,21 @@ class Restorer:
     def restore(self, text: str) -> str:
         """Restore marks on the unmarked syllables of ``text``; everything else is kept as typed."""
         return self.readings(text, n=1)[0][0]
+
+
+def _prune(beams: dict[tuple[str, str], list[tuple[float, tuple[str, ...]]]]
+           ) -> dict[tuple[str, str], list[tuple[float, tuple[str, ...]]]]:
+    """Beam search over decoder states: the ``_STATES`` best pairs, plus the best pair ending in each
+    candidate of this position (a syllable unlikely here may be made likely by the next one:
+    "báo cống nghẹt", not "báo công nghẹt")."""
+    ranked = sorted(beams.items(), key=lambda kv: -kv[1][0][0])
+    kept = dict(ranked[:_STATES])
+    ends = {c for _, c in kept}
+    for (b, c), paths in ranked[_STATES:]:
+        if c not in ends:
+            kept[(b, c)] = paths
+            ends.add(c)
+    return kept
 
 
 def _recase(text: str, matches: list, restored: list[str]) -> str:  # type: ignore[type-arg]
@@ -228,7 +265,7 @@ def _recase(text: str, matches: list, restored: list[str]) -> str:  # type: igno
 def _sentences(text: str) -> list[list[str]]:
     """Split running text into sentences of lowercase syllables (digits kept as their own tokens)."""
     out: list[list[str]] = []
-    for chunk in text.replace("\n", ".").split("."):
+    for chunk in (_CLAUSE_END if _CLAUSES else _SENTENCE_END).split(text):
         sylls = syllables(chunk)
         if sylls:
             out.append(sylls)

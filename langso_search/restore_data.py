@@ -20,7 +20,7 @@ from pathlib import Path
 from .text import nfc, syllables, underthesea
 
 _FILES = ("seed_vi.txt", "everyday_vi.tsv")
-_MODEL_VERSION = "2"  # bump when the Restorer's fields or training change (old pickles become stale)
+_MODEL_VERSION = "3"  # bump when the Restorer's fields or training change (old pickles become stale)
 
 
 def _resource(name: str) -> str:

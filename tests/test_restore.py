@@ -67,6 +67,40 @@ def test_everyday_and_dialect_words_restore_in_a_sentence(restorer: Restorer, ty
     assert out[at] in wanted, out
 
 
+# everyday words the dev queries saw swapped for frequent domain words (mấy→máy, bảo→báo, mất→mặt,
+# chỗ→cho, thẻ→thể, lúa→lừa, quá→qua): whole sentences, none of them copied from seed_vi.txt
+EVERYDAY_SENTENCES = [
+    ("me bao con di ngu som", "mẹ bảo con đi ngủ sớm"),
+    ("di lai mat nhieu thoi gian", "đi lại mất nhiều thời gian"),
+    ("nha toi trong may sao lua", "nhà tôi trồng mấy sào lúa"),
+    ("cho nay co ban the cao khong", "chỗ này có bán thẻ cào không"),
+    ("mua to qua, may hom nay khong ra dong duoc", "mưa to quá, mấy hôm nay không ra đồng được"),
+    ("ong ay bao la chua co tien", "ông ấy bảo là chưa có tiền"),
+    ("toi con phai di lam", "tôi còn phải đi làm"),
+    ("do phai di xa", "đỡ phải đi xa"),
+]
+
+
+@pytest.mark.parametrize(("typed", "restored"), EVERYDAY_SENTENCES)
+def test_everyday_words_are_not_swapped_for_domain_words(restorer: Restorer, typed: str, restored: str) -> None:
+    assert restorer.restore(typed) == restored
+
+
+def test_rarer_accented_forms_stay_candidates(restorer: Restorer) -> None:
+    # "do" has a dozen accented forms; the everyday đỡ, đo, đỏ must not be cut for đó, độ, đồ
+    assert {"đỡ", "đo", "đỏ"} <= set(restorer.candidates["do"])
+    assert "đòi" in restorer.candidates["doi"]
+
+
+def test_punctuation_starts_a_fresh_context(restorer: Restorer) -> None:
+    # a clause after a comma or a question mark is decoded as its own sentence, as training saw it
+    first, second = "troi mua qua", "may hom nay khong ra dong"
+    for mark in (", ", "? "):
+        assert restorer.restore(first + mark + second) == restorer.restore(first) + mark + restorer.restore(second)
+    best = restorer.readings(f"{first}, {second}")
+    assert len(best) > 1 and best[0][0] == restorer.restore(f"{first}, {second}")
+
+
 def test_honey_not_face(restorer: Restorer) -> None:
     readings = restorer.readings("toi muon ban mat ong rung qua mang")
     assert "mật ong" in readings[0][0], readings
@@ -113,7 +147,7 @@ def test_syllable_accuracy_on_the_eval_queries(full_engine: Engine) -> None:
     accented = [q for q in queries if accent_ratio(q) >= 0.5]
     accuracy, n = syllable_accuracy(full_engine.built.restorer, accented)
     assert n > 2000
-    assert accuracy >= 0.88, accuracy
+    assert accuracy >= 0.91, accuracy  # 91.7 % when this was set
 
 
 def test_a_model_trained_on_nothing_returns_the_input() -> None:
