@@ -21,6 +21,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi import checks as openapi_checks
 
 ROOT = Path(__file__).resolve().parents[1]
+ERROR_KEYS = {"code", "message_vi", "message_en"}  # the bilingual error shape (as in test_hardening)
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
@@ -37,17 +38,28 @@ def _operations(app: FastAPI) -> list[schemathesis.schemas.APIOperation]:
 
 @pytest.mark.parametrize("mode", list(GenerationMode), ids=lambda m: m.value)
 def test_every_operation_answers_as_documented(app: FastAPI, mode: GenerationMode) -> None:
-    """Each operation, with positive (schema-valid) or negative (schema-invalid) requests."""
+    """Each operation, with positive (schema-valid) or negative (schema-invalid) requests: never a 5xx, every
+    4xx in the bilingual error shape; positive cases reach every operation, negative ones at least the
+    operations that take user input. (This also holds what test_hardening's own fuzz test asserted.)"""
     failures: dict[str, str] = {}
+    seen: dict[str, set[int]] = {}
     operations = _operations(app)
     assert len(operations) >= 10
+    assert {op.label for op in operations} >= {
+        "GET /api/search", "POST /api/recommend", "GET /api/items", "GET /api/items/{item_id}",
+        "GET /api/items/{item_id}/similar", "GET /api/facets", "GET /api/health", "GET /api/ready"}
     for operation in operations:
+        label = operation.label
 
         @given(operation.as_strategy(generation_mode=mode))
         @settings(max_examples=20, deadline=None, derandomize=True, database=None,
                   suppress_health_check=list(HealthCheck))
-        def run(case: schemathesis.Case) -> None:
-            case.call_and_validate(checks=CHECKS)
+        def run(case: schemathesis.Case) -> None:  # called at once, in this iteration: ``label`` is its own
+            response = case.call_and_validate(checks=CHECKS)
+            seen.setdefault(label, set()).add(response.status_code)  # noqa: B023
+            if response.status_code >= 400:
+                body = response.json()
+                assert set(body) == {"error"} and set(body["error"]) == ERROR_KEYS, (case.formatted_path, body)
 
         try:
             run()
@@ -56,6 +68,10 @@ def test_every_operation_answers_as_documented(app: FastAPI, mode: GenerationMod
         except Exception as exc:  # noqa: BLE001 - every failing operation is reported together
             failures[operation.label] = str(exc)[:1500]
     assert not failures, "\n\n".join(f"{label}:\n{text}" for label, text in failures.items())
+    if mode is GenerationMode.POSITIVE:
+        assert set(seen) == {op.label for op in operations}, set(seen)
+    else:
+        assert {"GET /api/search", "POST /api/recommend", "GET /api/items"} <= set(seen), seen
 
 
 def test_the_schema_declares_what_the_server_checks(app: FastAPI) -> None:
