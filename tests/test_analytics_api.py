@@ -228,6 +228,7 @@ def test_admin_disabled_without_a_token(tmp_path: Path, small_settings: Settings
 @pytest.mark.parametrize("body", [
     {"item_id": "no-such-item"}, {"item_id": ""}, {"item_id": "voso", "rank": 0}, {"item_id": "voso", "type": "x"},
     {"item_id": "voso", "session": "a b"}, {"item_id": "voso", "extra": 1}, {},
+    {"item_id": "voso", "rank": True}, {"item_id": "voso", "rank": "3"}, {"item_id": "voso", "rank": 1.5},
 ])
 def test_bad_events_are_refused(live: tuple[TestClient, Settings], body: dict[str, object]) -> None:
     client, _ = live

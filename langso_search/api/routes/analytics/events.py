@@ -24,7 +24,7 @@ class EventIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     type: Literal["open", "source"] = Field("open", description="open: a result was opened; source: a source link")
     item_id: str = Field(min_length=1, max_length=200)
-    rank: int | None = Field(None, ge=1, le=10_000, description="1 = first result")
+    rank: int | None = Field(None, ge=1, le=10_000, strict=True, description="1 = first result (true/false and \"3\" are refused)")
     query: str | None = Field(None, max_length=2000)
     session: str | None = Field(None, pattern=SESSION, description="Random id of one browser tab")
 
