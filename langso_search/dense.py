@@ -9,7 +9,7 @@ from __future__ import annotations
 import faiss
 import numpy as np
 
-from .arrays import best_two, block_rows, passage_matrix
+from .arrays import best_two, block_rows
 from .index import BuiltIndex
 from .settings import Settings
 
@@ -28,42 +28,31 @@ class DenseScorer:
         if isinstance(self.index, faiss.IndexHNSW):  # a search-time knob: taken from settings, not the build
             self.index.hnsw.efSearch = settings.hnsw_ef_search
         # every passage vector, read in place (no copy: a memory-mapped build stays shared between workers);
-        # the flat path multiplies all of it, the HNSW path rescores the candidates' passages exactly
-        self.vectors = passage_matrix(self.index)
-        if self.vectors is None and self.index.ntotal:
-            self.vectors = self.index.reconstruct_n(0, self.index.ntotal)
+        # the flat path multiplies all of it, the HNSW path (8-bit codes) rescores the candidates exactly
+        self.vectors = built.vectors
         self.matrix = self.vectors if flat else None
+        self._item_vectors = built.item_vectors
         # items always scored exactly on the ANN path, so the floor given to the items it does not
         # find is near the corpus minimum (what the flat path's min-max normalisation sees)
         self.sample = np.unique(np.linspace(0, n_items - 1, num=min(n_items, 1024)).astype(np.int64))
-        self._item_vectors: np.ndarray | None = None
 
     def rows(self, row: int) -> range:
         """Passage rows of item ``row``."""
         return range(int(self.starts[row]), int(self.ends[row]))
 
     def passage_vectors(self, rows: list[int]) -> np.ndarray:
-        if self.vectors is not None:
-            return np.asarray(self.vectors[rows])
-        return np.vstack([self.index.reconstruct(i) for i in rows])  # pragma: no cover
+        return np.asarray(self.vectors[rows])
 
     def max_cosine(self, vec: np.ndarray) -> float:
         """Cosine of the passage closest to ``vec`` (exact on the flat path, ANN otherwise)."""
         if self.matrix is not None:
             return float(np.einsum("ij,j->i", self.matrix, vec).max())  # not BLAS: see scores()
-        sims, _ = self.index.search(vec[None, :], 1)
-        return float(sims[0][0])
+        _, idx = self.index.search(vec[None, :], 16)  # approximate (8-bit codes): rescored exactly
+        found = idx[0][idx[0] >= 0]
+        return float(np.einsum("ij,j->i", self.vectors[np.sort(found)], vec).max()) if found.size else 0.0
 
     def item_vectors(self) -> np.ndarray:
-        """One unit vector per item: the mean of its passage vectors (computed once)."""
-        if self._item_vectors is None:
-            dense = self.index
-            vectors = (np.vstack([dense.reconstruct(i) for i in range(dense.ntotal)]) if dense.ntotal
-                       else np.zeros((0, 1)))
-            out = np.zeros((self.n_items, vectors.shape[1]), dtype=np.float32)
-            np.add.at(out, self.passage_item, vectors)
-            out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
-            self._item_vectors = out
+        """One unit vector per item: the mean of its passage vectors (written by the build)."""
         return self._item_vectors
 
     def scores(self, vec: np.ndarray, second_passage: float) -> np.ndarray:
@@ -87,10 +76,8 @@ class DenseScorer:
         if not len(rows):
             return np.zeros(self.n_items, dtype=np.float32)
         passages, segment, first = block_rows(self.starts[rows], self.ends[rows])
-        if self.vectors is not None:  # einsum, not BLAS: a threaded sgemv on busy cores took 15 ms for 0.1
-            sims = np.einsum("ij,j->i", self.vectors[passages], vec)
-        else:  # pragma: no cover - an index without raw float storage
-            sims = np.vstack([self.index.reconstruct(int(i)) for i in passages]) @ vec
+        # einsum, not BLAS: a threaded sgemv on busy cores took 15 ms for 0.1
+        sims = np.einsum("ij,j->i", self.vectors[passages], vec)
         best, second = best_two(sims.astype(np.float32), first, segment)
         scores = best + second_passage * second
         out = np.full(self.n_items, float(scores.min()), dtype=np.float32)
