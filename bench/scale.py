@@ -85,7 +85,7 @@ def memoise_text_processing() -> None:
     import re
     from functools import lru_cache
 
-    import langso_search.index as index_module
+    import langso_search.documents as documents_module
     import langso_search.restore as restore_module
     import langso_search.text as text_module
 
@@ -100,7 +100,7 @@ def memoise_text_processing() -> None:
     def fast_tokenize(text: str) -> list[str]:
         return [w for p in split.split(text) for w in seg(p)]
 
-    index_module.normalize = restore_module.normalize = fast_normalize  # type: ignore[assignment]
+    documents_module.normalize = restore_module.normalize = fast_normalize  # type: ignore[assignment]
     text_module.word_tokenize = fast_tokenize  # type: ignore[assignment]
 
 

@@ -29,12 +29,27 @@ class DenseScorer:
             self.index.hnsw.efSearch = settings.hnsw_ef_search
         # every passage vector, read in place (no copy: a memory-mapped build stays shared between workers);
         # the flat path multiplies all of it, the HNSW path (8-bit codes) rescores the candidates exactly
-        self.vectors = built.vectors
+        self.vectors = np.asarray(built.vectors).view(np.ndarray)  # a plain view: no np.memmap indexing overhead
         self.matrix = self.vectors if flat else None
-        self._item_vectors = built.item_vectors
+        self._item_vectors = np.asarray(built.item_vectors).view(np.ndarray)
         # items always scored exactly on the ANN path, so the floor given to the items it does not
         # find is near the corpus minimum (what the flat path's min-max normalisation sees)
         self.sample = np.unique(np.linspace(0, n_items - 1, num=min(n_items, 1024)).astype(np.int64))
+
+    @property
+    def sample(self) -> np.ndarray:
+        return self._sample
+
+    @sample.setter
+    def sample(self, rows: np.ndarray) -> None:
+        """The items always scored on the ANN path; their passage vectors are copied once into one
+        contiguous block (~9 MB for 1024 items), so a query multiplies them without gathering."""
+        self._sample = rows
+        self._in_sample = np.zeros(self.n_items, dtype=bool)
+        self._in_sample[rows] = True
+        if self.matrix is None and len(rows):
+            passages, self._sample_segment, self._sample_first = block_rows(self.starts[rows], self.ends[rows])
+            self._sample_vectors = np.ascontiguousarray(self.vectors[passages])
 
     def rows(self, row: int) -> range:
         """Passage rows of item ``row``."""
@@ -71,15 +86,25 @@ class DenseScorer:
         of these scores: it is not relevant, but filters may still reach it, and the min-max
         normalisation of the fusion sees about the corpus minimum, as on the flat path."""
         _, idx = self.index.search(vec[None, :], min(self.index.ntotal, 4 * self.max_k))
-        found = idx[0][idx[0] >= 0]
-        rows = np.union1d(self.passage_item[found], self.sample)
-        if not len(rows):
+        found = np.unique(self.passage_item[idx[0][idx[0] >= 0]])
+        found = found[~self._in_sample[found]]  # the sample is scored from its own contiguous block
+        parts = []
+        if len(self._sample):
+            parts.append((self._sample, self._block_scores(self._sample_vectors, self._sample_first,
+                                                           self._sample_segment, vec, second_passage)))
+        if len(found):
+            passages, segment, first = block_rows(self.starts[found], self.ends[found])
+            parts.append((found, self._block_scores(self.vectors[passages], first, segment, vec, second_passage)))
+        if not parts:
             return np.zeros(self.n_items, dtype=np.float32)
-        passages, segment, first = block_rows(self.starts[rows], self.ends[rows])
-        # einsum, not BLAS: a threaded sgemv on busy cores took 15 ms for 0.1
-        sims = np.einsum("ij,j->i", self.vectors[passages], vec)
-        best, second = best_two(sims.astype(np.float32), first, segment)
-        scores = best + second_passage * second
-        out = np.full(self.n_items, float(scores.min()), dtype=np.float32)
-        out[rows] = scores
+        out = np.full(self.n_items, min(float(s.min()) for _, s in parts), dtype=np.float32)
+        for rows, scores in parts:
+            out[rows] = scores
         return out
+
+    @staticmethod
+    def _block_scores(vectors: np.ndarray, first: np.ndarray, segment: np.ndarray, vec: np.ndarray,
+                      second_passage: float) -> np.ndarray:
+        # einsum, not BLAS: a threaded sgemv on busy cores took 15 ms for 0.1
+        best, second = best_two(np.einsum("ij,j->i", vectors, vec).astype(np.float32), first, segment)
+        return best + second_passage * second

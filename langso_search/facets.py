@@ -130,7 +130,8 @@ class FacetIndex:
             best = np.maximum.reduceat(pair_scores, starts)  # per value (pairs are grouped by value)
             passing = allowed & (pair_scores >= (floor_share * best)[values])
             n = np.add.reduceat(passing.astype(np.int64), starts)
-            pairs = [(self.values[name][int(values[s])], int(c)) for s, c in zip(starts, n) if c > 0]
+            names = self.values[name]
+            pairs = [(names[v], c) for v, c in zip(values[starts].tolist(), n.tolist()) if c > 0]
             out[name] = dict(sorted(pairs, key=lambda kv: (-kv[1], kv[0])))
         return out
 

@@ -35,8 +35,9 @@ from .fusion import dense_weight as _dense_weight
 from .fusion import fuse as _fuse
 from .fusion import name_weight as _name_weight
 from .index import BuiltIndex
+from .lexical import LexicalScorer
 from .names import NameIndex
-from .query import STOP_SYLLABLES, Query, analyse
+from .query import Query, analyse
 from .settings import Settings
 from .snippets import Snippets, highlight  # noqa: F401  (highlight: re-exported)
 
@@ -91,9 +92,7 @@ class Engine:
                                    for pid in item.linked_ids(corpus) if pid in self._row])
         passage_item = built.passages.item_rows
         self.dense = DenseScorer(built, settings, passage_item, len(self.items))
-        self._bm25 = built.bm25  # built with the index, memory-mapped
-        self._vocab = set(self._bm25.vocab_dict)
-        self._title_sets = TokenSets(built.title_tokens)  # title/alias tokens of every item, flat arrays
+        self.lexical = LexicalScorer(built.bm25, built.title_tokens, len(self.items))
         self._names = NameIndex(self.items)
         self._analysed: dict[tuple[str, bool], Query] = {}
         self._results: LRUCache[tuple[Any, ...], SearchResult] = LRUCache(maxsize=1024)  # repeated searches
@@ -161,15 +160,7 @@ class Engine:
 
     def lexical_scores(self, q: Query) -> np.ndarray:
         """BM25 over folded tokens, plus a bonus for content words found in the title or aliases."""
-        tokens = [t for t in q.tokens if t in self._vocab]
-        scores = np.zeros(len(self.items), dtype=np.float32)
-        if tokens:
-            scores = np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
-        content = {t for t in q.tokens if t not in STOP_SYLLABLES}
-        if content and scores.max() > 0:
-            overlap = (self._title_sets.count(content) / len(content)).astype(np.float32)
-            scores = scores + self.weights.title_boost * scores.max() * overlap
-        return scores
+        return self.lexical.scores(q, self.weights.title_boost)
 
     def name_scores(self, q: Query) -> np.ndarray:
         """How clearly the query names a platform (see :class:`~langso_search.names.NameIndex`)."""

@@ -154,7 +154,7 @@ def test_lexical_title_overlap_equals_the_set_loop(small_engine: Engine) -> None
         q = small_engine.analyse(text)
         content = {t for t in q.tokens if t not in STOP_SYLLABLES}
         loop = np.array([len(content & ts) / len(content) for ts in title_sets], dtype=np.float32)
-        fast = (small_engine._title_sets.count(content) / len(content)).astype(np.float32)
+        fast = (small_engine.lexical.title_sets.count(content) / len(content)).astype(np.float32)
         assert np.array_equal(loop, fast)
         assert loop.any() or text.startswith("thanh")  # the check is not vacuous
 
@@ -240,3 +240,12 @@ def test_partial_page_order_equals_the_full_sort_with_the_mix(hnsw_and_flat: tup
         full = engine.ranked(fused, Filters(), mix=True)
         for head in (1, 2, 3, 4, 10, 25):
             assert engine.ranked(fused, Filters(), mix=True, head=head).tolist() == full[:head].tolist()
+
+
+def test_bm25_scores_equal_bm25s(small_engine: Engine) -> None:
+    """The postings read in place give exactly what ``bm25s.BM25.get_scores`` gives."""
+    lexical = small_engine.lexical
+    for text in QUERIES:
+        tokens = [t for t in small_engine.analyse(text).tokens if t in lexical.vocab]
+        assert tokens
+        assert np.array_equal(lexical.bm25_scores(tokens), np.asarray(lexical.bm25.get_scores(tokens), dtype=np.float32))
