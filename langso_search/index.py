@@ -38,7 +38,14 @@ from .corpus import Corpus, Platform, Story
 from .documents import Passage, item_document, item_passages, title_text  # noqa: F401  (re-exported)
 from .index_build import _restorer_texts, _training_rows, build_index, make_dense_index  # noqa: F401
 from .manifest import (  # noqa: F401  (re-exported)
-    FORMAT_VERSION, IndexCorrupt, IndexError_, IndexMissing, current_build, fingerprint, read_manifest, sha256,
+    FORMAT_VERSION,
+    IndexCorrupt,
+    IndexError_,
+    IndexMissing,
+    current_build,
+    fingerprint,
+    read_manifest,
+    sha256,
     stale_reason,
 )
 from .restore import Restorer
@@ -156,8 +163,8 @@ def load_index(index_dir: Path) -> BuiltIndex:
         dense = faiss.read_index(str(build / "dense.faiss"), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
         bm25 = bm25s.BM25.load(str(build / "bm25"), mmap=True, show_progress=False, verbosity=0)
         with (build / "restorer.pkl").open("rb") as fh:
-            restorer = pickle.load(fh)  # noqa: S301 - our own file, checksum verified above
-    except Exception as exc:  # noqa: BLE001
+            restorer = pickle.load(fh)
+    except Exception as exc:
         raise IndexCorrupt(f"{build}: cannot read the build: {exc}") from exc
     if not (dense.ntotal == len(passages) == len(vectors)) or not isinstance(restorer, Restorer):
         raise IndexCorrupt(f"{build}: files disagree ({dense.ntotal} vectors, {len(passages)} passages)")

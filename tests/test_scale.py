@@ -15,16 +15,16 @@ import yaml
 
 from langso_search.arrays import TokenSets, best_two, block_rows, top_stable
 from langso_search.corpus import load_corpus
+from langso_search.facets import FACET_FIELDS, Filters, facet_values
+from langso_search.fusion import mix_types
 from langso_search.index import build_index, load_index
 from langso_search.query import STOP_SYLLABLES
 from langso_search.recommend import Profile, item_vectors, recommend
-from langso_search.facets import FACET_FIELDS, Filters, facet_values
-from langso_search.fusion import mix_types
 from langso_search.search import MIN_RELATIVE_SCORE, Engine
 from langso_search.settings import ROOT, Settings
 
 sys.path.insert(0, str(ROOT / "bench"))
-from synth import HashPassageEmbedder, synth_corpus, synth_stories  # noqa: E402
+from synth import HashPassageEmbedder, synth_corpus, synth_stories
 
 QUERIES = ["bán cam qua mạng", "ngư dân theo dõi tàu cá ngoài biển", "khám bệnh từ xa cho người cao tuổi",
            "thanh toán không dùng tiền mặt ở chợ", "truy xuat nguon goc nong san"]
