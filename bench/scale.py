@@ -271,7 +271,7 @@ def markdown(meta: dict[str, Any], runs: list[dict[str, Any]]) -> str:
     row("RSS after queries", [f"{_f(r['rss_after_queries_mb'], 0)} MB "
                               f"{verdict(r['rss_after_queries_mb'] <= TARGETS['rss_mb'])}" for r in runs],
         f"≤ {TARGETS['rss_mb']:.0f} MB")
-    row("… of which anonymous / file-backed (mmap'd dense index)", [
+    row("… of which anonymous / file-backed (mmap'd vectors, BM25, passage texts)", [
         f"{_f(r['rss_after_queries_parts_mb'].get('rssanon', 0), 0)} / {_f(r['rss_after_queries_parts_mb'].get('rssfile', 0), 0)} MB"
         for r in runs], "info")
     row("peak RSS of the process (incl. build)", [f"{_f(r['peak_rss_mb'], 0)} MB" for r in runs], "info")

