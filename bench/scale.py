@@ -78,7 +78,7 @@ def memoise_text_processing() -> None:
     import re
     from functools import lru_cache
 
-    import langso_search.index as index_module
+    import langso_search.documents as documents_module
     import langso_search.restore as restore_module
     import langso_search.text as text_module
 
@@ -93,7 +93,7 @@ def memoise_text_processing() -> None:
     def fast_tokenize(text: str) -> list[str]:
         return [w for p in split.split(text) for w in seg(p)]
 
-    index_module.normalize = restore_module.normalize = fast_normalize  # type: ignore[assignment]
+    documents_module.normalize = restore_module.normalize = fast_normalize  # type: ignore[assignment]
     text_module.word_tokenize = fast_tokenize  # type: ignore[assignment]
 
 
@@ -258,7 +258,7 @@ def markdown(meta: dict[str, Any], runs: list[dict[str, Any]]) -> str:
     row("RSS after queries", [f"{_f(r['rss_after_queries_mb'], 0)} MB "
                               f"{verdict(r['rss_after_queries_mb'] <= TARGETS['rss_mb'])}" for r in runs],
         f"≤ {TARGETS['rss_mb']:.0f} MB")
-    row("… of which anonymous / file-backed (mmap'd dense index)", [
+    row("… of which anonymous / file-backed (mmap'd vectors, BM25, passage texts)", [
         f"{_f(r['rss_after_queries_parts_mb'].get('rssanon', 0), 0)} / {_f(r['rss_after_queries_parts_mb'].get('rssfile', 0), 0)} MB"
         for r in runs], "info")
     row("peak RSS of the process (incl. build)", [f"{_f(r['peak_rss_mb'], 0)} MB" for r in runs], "info")

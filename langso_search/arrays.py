@@ -1,7 +1,5 @@
 """Array helpers that keep per-item Python loops out of the query path (100k items and more).
 
-* :func:`passage_matrix`: the dense index's vectors as a read-only numpy view, without a copy
-  (memory-mapped builds stay shared between worker processes);
 * :func:`best_two`: per item, the best passage similarity and the second best, over contiguous blocks;
 * :func:`block_rows`: the passage rows of a set of items, gathered in one step;
 * :class:`TokenSets`: "how many of these tokens does each item's set contain", as one bincount;
@@ -17,21 +15,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
-import faiss
 import numpy as np
 
 T = TypeVar("T")
-
-
-def passage_matrix(index: faiss.Index) -> np.ndarray | None:
-    """All vectors of a flat or HNSW-flat index as an (ntotal, d) float32 view, or None if the index
-    stores codes that are not raw floats."""
-    flat = faiss.downcast_index(index.storage) if isinstance(index, faiss.IndexHNSW) else index
-    if not isinstance(flat, faiss.IndexFlat) or index.ntotal == 0:
-        return None
-    view = faiss.rev_swig_ptr(flat.get_xb(), index.ntotal * index.d).reshape(index.ntotal, index.d)
-    view.setflags(write=False)  # the pages may be a read-only memory map
-    return view
 
 
 def best_two(sims: np.ndarray, starts: np.ndarray, segment: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import faiss
 import numpy as np
 
-from .arrays import best_two, block_rows, passage_matrix
+from .arrays import best_two, block_rows
 from .index import BuiltIndex
 from .settings import Settings
 
@@ -28,42 +28,46 @@ class DenseScorer:
         if isinstance(self.index, faiss.IndexHNSW):  # a search-time knob: taken from settings, not the build
             self.index.hnsw.efSearch = settings.hnsw_ef_search
         # every passage vector, read in place (no copy: a memory-mapped build stays shared between workers);
-        # the flat path multiplies all of it, the HNSW path rescores the candidates' passages exactly
-        self.vectors = passage_matrix(self.index)
-        if self.vectors is None and self.index.ntotal:
-            self.vectors = self.index.reconstruct_n(0, self.index.ntotal)
+        # the flat path multiplies all of it, the HNSW path (8-bit codes) rescores the candidates exactly
+        self.vectors = np.asarray(built.vectors).view(np.ndarray)  # a plain view: no np.memmap indexing overhead
         self.matrix = self.vectors if flat else None
+        self._item_vectors = np.asarray(built.item_vectors).view(np.ndarray)
         # items always scored exactly on the ANN path, so the floor given to the items it does not
         # find is near the corpus minimum (what the flat path's min-max normalisation sees)
         self.sample = np.unique(np.linspace(0, n_items - 1, num=min(n_items, 1024)).astype(np.int64))
-        self._item_vectors: np.ndarray | None = None
+
+    @property
+    def sample(self) -> np.ndarray:
+        return self._sample
+
+    @sample.setter
+    def sample(self, rows: np.ndarray) -> None:
+        """The items always scored on the ANN path; their passage vectors are copied once into one
+        contiguous block (~9 MB for 1024 items), so a query multiplies them without gathering."""
+        self._sample = rows
+        self._in_sample = np.zeros(self.n_items, dtype=bool)
+        self._in_sample[rows] = True
+        if self.matrix is None and len(rows):
+            passages, self._sample_segment, self._sample_first = block_rows(self.starts[rows], self.ends[rows])
+            self._sample_vectors = np.ascontiguousarray(self.vectors[passages])
 
     def rows(self, row: int) -> range:
         """Passage rows of item ``row``."""
         return range(int(self.starts[row]), int(self.ends[row]))
 
     def passage_vectors(self, rows: list[int]) -> np.ndarray:
-        if self.vectors is not None:
-            return np.asarray(self.vectors[rows])
-        return np.vstack([self.index.reconstruct(i) for i in rows])  # pragma: no cover
+        return np.asarray(self.vectors[rows])
 
     def max_cosine(self, vec: np.ndarray) -> float:
         """Cosine of the passage closest to ``vec`` (exact on the flat path, ANN otherwise)."""
         if self.matrix is not None:
             return float(np.einsum("ij,j->i", self.matrix, vec).max())  # not BLAS: see scores()
-        sims, _ = self.index.search(vec[None, :], 1)
-        return float(sims[0][0])
+        _, idx = self.index.search(vec[None, :], 16)  # approximate (8-bit codes): rescored exactly
+        found = idx[0][idx[0] >= 0]
+        return float(np.einsum("ij,j->i", self.vectors[np.sort(found)], vec).max()) if found.size else 0.0
 
     def item_vectors(self) -> np.ndarray:
-        """One unit vector per item: the mean of its passage vectors (computed once)."""
-        if self._item_vectors is None:
-            dense = self.index
-            vectors = (np.vstack([dense.reconstruct(i) for i in range(dense.ntotal)]) if dense.ntotal
-                       else np.zeros((0, 1)))
-            out = np.zeros((self.n_items, vectors.shape[1]), dtype=np.float32)
-            np.add.at(out, self.passage_item, vectors)
-            out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
-            self._item_vectors = out
+        """One unit vector per item: the mean of its passage vectors (written by the build)."""
         return self._item_vectors
 
     def scores(self, vec: np.ndarray, second_passage: float) -> np.ndarray:
@@ -82,17 +86,25 @@ class DenseScorer:
         of these scores: it is not relevant, but filters may still reach it, and the min-max
         normalisation of the fusion sees about the corpus minimum, as on the flat path."""
         _, idx = self.index.search(vec[None, :], min(self.index.ntotal, 4 * self.max_k))
-        found = idx[0][idx[0] >= 0]
-        rows = np.union1d(self.passage_item[found], self.sample)
-        if not len(rows):
+        found = np.unique(self.passage_item[idx[0][idx[0] >= 0]])
+        found = found[~self._in_sample[found]]  # the sample is scored from its own contiguous block
+        parts = []
+        if len(self._sample):
+            parts.append((self._sample, self._block_scores(self._sample_vectors, self._sample_first,
+                                                           self._sample_segment, vec, second_passage)))
+        if len(found):
+            passages, segment, first = block_rows(self.starts[found], self.ends[found])
+            parts.append((found, self._block_scores(self.vectors[passages], first, segment, vec, second_passage)))
+        if not parts:
             return np.zeros(self.n_items, dtype=np.float32)
-        passages, segment, first = block_rows(self.starts[rows], self.ends[rows])
-        if self.vectors is not None:  # einsum, not BLAS: a threaded sgemv on busy cores took 15 ms for 0.1
-            sims = np.einsum("ij,j->i", self.vectors[passages], vec)
-        else:  # pragma: no cover - an index without raw float storage
-            sims = np.vstack([self.index.reconstruct(int(i)) for i in passages]) @ vec
-        best, second = best_two(sims.astype(np.float32), first, segment)
-        scores = best + second_passage * second
-        out = np.full(self.n_items, float(scores.min()), dtype=np.float32)
-        out[rows] = scores
+        out = np.full(self.n_items, min(float(s.min()) for _, s in parts), dtype=np.float32)
+        for rows, scores in parts:
+            out[rows] = scores
         return out
+
+    @staticmethod
+    def _block_scores(vectors: np.ndarray, first: np.ndarray, segment: np.ndarray, vec: np.ndarray,
+                      second_passage: float) -> np.ndarray:
+        # einsum, not BLAS: a threaded sgemv on busy cores took 15 ms for 0.1
+        best, second = best_two(np.einsum("ij,j->i", vectors, vec).astype(np.float32), first, segment)
+        return best + second_passage * second

@@ -6,7 +6,9 @@ does tuning (``langso eval --tune``), which tries other weights without touching
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -113,18 +115,21 @@ class UsedBy:
         return np.maximum(fused, share * lifted).astype(fused.dtype)
 
 
-def mix_types(order: np.ndarray, fused: np.ndarray, items: list, top: int = 3) -> np.ndarray:
+def mix_types(order: np.ndarray, fused: np.ndarray, items: Sequence[Any] | np.ndarray, top: int = 3) -> np.ndarray:
     """When the first ``top`` hits are all one type (all stories or all platforms) and the best hit of
     the other type also fits (≥ :data:`MIX_FLOOR` of the best score), move that hit up to rank ``top``:
-    a problem that a platform and a story both answer shows one of each."""
+    a problem that a platform and a story both answer shows one of each. ``items``: the items, or an
+    array of their types (what the engine passes: no per-item Python loop)."""
     if len(order) <= top:
         return order
-    kinds = [items[i].type for i in order[:top]]
-    if len(set(kinds)) > 1:
+    types = items if isinstance(items, np.ndarray) else np.array([it.type for it in items])
+    kinds = types[order[:top]]
+    if (kinds != kinds[0]).any():
         return order
-    other = next((j for j, i in enumerate(order) if items[i].type != kinds[0]), None)
-    if other is None or fused[order[other]] < MIX_FLOOR * fused[order[0]]:
+    others = np.flatnonzero(types[order] != kinds[0])
+    if not others.size or fused[order[others[0]]] < MIX_FLOOR * fused[order[0]]:
         return order
+    other = int(others[0])
     moved = order[other]
     rest = np.delete(order, other)
     return np.insert(rest, top - 1, moved)

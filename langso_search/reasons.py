@@ -114,7 +114,7 @@ def _states_difficulty(text: str) -> bool:
 
 def _problem_rows(engine: Engine, row: int) -> list[int]:
     """Passage rows of the item's problem passages (platforms: one per ``problems`` line, in order)."""
-    return [i for i in engine.passage_rows(row) if engine.built.passages[i].kind == "problem"]
+    return [i for i in engine.passage_rows(row) if engine.built.passages.kind(i) == "problem"]
 
 
 def problem_match(engine: Engine, row: int, probe: np.ndarray, words: set[str]) -> tuple[float, str | None]:

@@ -21,26 +21,25 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-import bm25s
 import numpy as np
 from cachetools import LRUCache
 
-from .arrays import LazyRows, TokenSets  # noqa: F401
+from .arrays import LazyRows, TokenSets, top_stable  # noqa: F401
 from .confidence import assess
 from .corpus import Corpus, Item
 from .dense import DenseScorer
 from .documents import item_document
 from .embed import Embedder, QueryCache
 from .facets import FacetIndex, Filters, count_facets, facet_values  # noqa: F401  (re-exported)
-from .fusion import MIX_FLOOR, FusionWeights, UsedBy, maxnorm, minmax, mix_types  # noqa: F401  (re-exported)
-from .fusion import lift_lacking, prefer_domestic
+from .fusion import MIX_FLOOR, FusionWeights, UsedBy, lift_lacking, maxnorm, minmax, mix_types, prefer_domestic  # noqa: F401  (re-exported)
 from .fusion import dense_weight as _dense_weight
 from .fusion import fuse as _fuse
 from .fusion import name_weight as _name_weight
 from .index import BuiltIndex
+from .lexical import LexicalScorer
 from .names import NameIndex
 from .negation import LackIndex
-from .query import STOP_SYLLABLES, Query, analyse
+from .query import Query, analyse
 from .settings import Settings
 from .snippets import Snippets, highlight  # noqa: F401  (highlight: re-exported)
 
@@ -89,16 +88,14 @@ class Engine:
         self.cache = QueryCache(embedder, settings.query_cache_size)
         self.items = corpus.items
         self._row = {item.id: i for i, item in enumerate(self.items)}
+        self._types = np.array([item.type for item in self.items])  # "platform" / "story" per row
         self.facet_index = FacetIndex(self.items)
         self._used_by = UsedBy.of([(i, self._row[pid]) for i, item in enumerate(self.items) if item.type == "story"
                                    for pid in item.linked_ids(corpus) if pid in self._row])
         self._lacks = LackIndex.of([item_document(item) for item in self.items])  # the needs each item negates
-        passage_item = np.array([self._row[p.item_id] for p in built.passages], dtype=np.int64)
+        passage_item = built.passages.item_rows
         self.dense = DenseScorer(built, settings, passage_item, len(self.items))
-        self._bm25 = bm25s.BM25()
-        self._bm25.index([toks or [""] for toks in built.doc_tokens], show_progress=False)
-        self._vocab = set(self._bm25.vocab_dict)
-        self._title_sets = TokenSets(built.title_tokens)  # title/alias tokens of every item, flat arrays
+        self.lexical = LexicalScorer(built.bm25, built.title_tokens, len(self.items))
         self._names = NameIndex(self.items)
         self._analysed: dict[tuple[str, bool], Query] = {}
         self._results: LRUCache[tuple[Any, ...], SearchResult] = LRUCache(maxsize=1024)  # repeated searches
@@ -166,15 +163,7 @@ class Engine:
 
     def lexical_scores(self, q: Query) -> np.ndarray:
         """BM25 over folded tokens, plus a bonus for content words found in the title or aliases."""
-        tokens = [t for t in q.tokens if t in self._vocab]
-        scores = np.zeros(len(self.items), dtype=np.float32)
-        if tokens:
-            scores = np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
-        content = {t for t in q.tokens if t not in STOP_SYLLABLES}
-        if content and scores.max() > 0:
-            overlap = (self._title_sets.count(content) / len(content)).astype(np.float32)
-            scores = scores + self.weights.title_boost * scores.max() * overlap
-        return scores
+        return self.lexical.scores(q, self.weights.title_boost)
 
     def name_scores(self, q: Query) -> np.ndarray:
         """How clearly the query names a platform (see :class:`~langso_search.names.NameIndex`)."""
@@ -249,15 +238,36 @@ class Engine:
             self._results[key] = result
         return result
 
-    def ranked(self, fused: np.ndarray, filters: Filters) -> np.ndarray:
-        """Rows passing ``filters`` and the relevance floor, best first (ties in corpus order)."""
+    def relevant(self, fused: np.ndarray, filters: Filters) -> np.ndarray:
+        """Rows passing ``filters`` and the relevance floor, in corpus order (not ranked)."""
         allowed = np.flatnonzero(self.facet_index.mask(filters))
         if not allowed.size:
             return allowed
         # relative to the best *allowed* hit; float32 arithmetic exactly as FacetIndex.counts does it
         floor = MIN_RELATIVE_SCORE * fused[allowed].max(keepdims=True)
-        keep = allowed[fused[allowed] >= floor]
-        return keep[np.argsort(-fused[keep], kind="stable")]
+        return allowed[fused[allowed] >= floor]
+
+    def ranked(self, fused: np.ndarray, filters: Filters, mix: bool = False, head: int | None = None) -> np.ndarray:
+        """Rows passing ``filters`` and the relevance floor, best first (ties in corpus order); with
+        ``head``, only the first ``head`` of them (a partial sort: the page, not 100k rows). ``mix``:
+        the story/platform mix of unfiltered answers (:func:`mix_types`) applied to that order."""
+        return self._order(self.relevant(fused, filters), fused, mix, head)
+
+    def _order(self, keep: np.ndarray, fused: np.ndarray, mix: bool, head: int | None) -> np.ndarray:
+        if head is None or head >= keep.size:
+            order = keep[np.argsort(-fused[keep], kind="stable")]
+            return mix_types(order, fused, self._types) if mix else order
+        order = top_stable(fused, keep, head)
+        if not mix or len(order) < 3 or (self._types[order[:3]] != self._types[order[0]]).any():
+            return order  # (mixing moves a hit to rank 3: the first two never change)
+        # the first row of the other type in the full order is its best-scoring row (ties: corpus order)
+        others = keep[self._types[keep] != self._types[order[0]]]
+        if not others.size:
+            return order
+        best_other = top_stable(fused, others, 1)
+        if best_other[0] not in order:  # it ranks after the head: append it where it stands
+            order = np.append(order, best_other)
+        return mix_types(order, fused, self._types)[:head]
 
     def _search(
         self, text: str, k: int, filters: Filters, explain: bool, retriever: Retriever, started: float,
@@ -265,11 +275,11 @@ class Engine:
     ) -> SearchResult:
         q = self.analyse(text, exact=exact)
         fused, parts = self.score(q, retriever)
-        order = self.ranked(fused, filters)
-        if retriever == "hybrid" and filters == Filters():
-            # unfiltered answers show a story and a platform in the top 3 when both fit; a filtered list
-            # stays the allowed part of the unfiltered ranking, in the same order
-            order = mix_types(order, fused, self.items)
+        # unfiltered answers show a story and a platform in the top 3 when both fit; a filtered list
+        # stays the allowed part of the unfiltered ranking, in the same order
+        mix = retriever == "hybrid" and filters == Filters()
+        keep = self.relevant(fused, filters)
+        order = self._order(keep, fused, mix, head=offset + k)
         hits: list[Hit] = []
         for i in order[offset : offset + k]:
             info: dict[str, Any] = {}
@@ -282,7 +292,7 @@ class Engine:
         facets = self.facet_index.counts(fused, filters, MIN_RELATIVE_SCORE)
         confidence, no_match = assess(self, q, parts.get("name"))
         return SearchResult(q, hits, facets, (time.perf_counter() - started) * 1000,
-                            total=int(order.size), offset=offset, no_match=no_match, confidence=confidence)
+                            total=int(keep.size), offset=offset, no_match=no_match, confidence=confidence)
 
     def rank_ids(
         self, text: str, retriever: Retriever = "hybrid", k: int = 10, mix: bool = True, exact: bool = False
@@ -291,7 +301,7 @@ class Engine:
         fused, _ = self.score(self.analyse(text, exact=exact), retriever)
         order = np.argsort(-fused, kind="stable")
         if mix and retriever == "hybrid":
-            order = mix_types(order, fused, self.items)
+            order = mix_types(order, fused, self._types)
         return [self.items[i].id for i in order[:k]]
 
     # ------------------------------------------------------------------ snippets

