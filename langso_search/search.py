@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any, Literal
 
 import numpy as np
@@ -26,7 +26,7 @@ from cachetools import LRUCache
 
 from .arrays import LazyRows, TokenSets, top_stable  # noqa: F401
 from .confidence import assess
-from .corpus import Corpus, Item
+from .corpus import Corpus
 from .dense import DenseScorer
 from .documents import item_document
 from .embed import Embedder, QueryCache
@@ -40,6 +40,7 @@ from .lexical import LexicalScorer
 from .names import NameIndex
 from .negation import LackIndex
 from .query import Query, analyse
+from .results import Hit, SearchResult
 from .settings import Settings
 from .snippets import Snippets, highlight  # noqa: F401  (highlight: re-exported)
 
@@ -47,24 +48,6 @@ Retriever = Literal["hybrid", "dense", "lexical"]
 # A hit scoring below this share of the best hit (among those the filters allow) is noise for the
 # user: every item has *some* dense similarity. search() leaves it out; evaluation ranks everything.
 MIN_RELATIVE_SCORE = 0.3
-@dataclass
-class Hit:
-    item: Item
-    score: float
-    snippet: str
-    explain: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class SearchResult:
-    query: Query
-    hits: list[Hit]
-    facets: dict[str, dict[str, int]]
-    took_ms: float
-    total: int = 0  # items above the relevance floor that pass the filters (hits is one page of them)
-    offset: int = 0  # rank of hits[0] among those ``total``
-    no_match: bool = False  # nothing in the corpus fits the query (calibrated; see confidence)
-    confidence: float = 1.0  # in [0, 1]: how sure the engine is that the best hit fits
 
 
 class Engine:
