@@ -97,16 +97,18 @@ class LackIndex:
     """For every item (row), the needs its own text negates."""
 
     stated: tuple[tuple[Lack, ...], ...]
+    stating: tuple[int, ...] = ()  # the rows that negate anything (few): the only ones a query must check
 
     @classmethod
     def of(cls, documents: Sequence[str]) -> LackIndex:
         # items state a lack at more length than a query ("không bắt buộc có điện thoại thông minh nên …")
-        return cls(tuple(lacked_phrases(doc, max_len=MAX_LACK + 2) for doc in documents))
+        stated = tuple(lacked_phrases(doc, max_len=MAX_LACK + 2) for doc in documents)
+        return cls(stated, tuple(row for row, lacks in enumerate(stated) if lacks))
 
     def states(self, needs: Sequence[Lack]) -> np.ndarray:
         """Mask of the items whose text negates one of ``needs`` (all False when there are none)."""
         mask = np.zeros(len(self.stated), dtype=bool)
         if needs:
-            for row, stated in enumerate(self.stated):
-                mask[row] = any(same_lack(need, s) for need in needs for s in stated)
+            for row in self.stating:
+                mask[row] = any(same_lack(need, s) for need in needs for s in self.stated[row])
         return mask

@@ -49,6 +49,11 @@ class Query:
     lacks: tuple[Lack, ...] = ()  # negated needs, folded: "không có tk ngân hàng" → (("tai", "khoan", "ngan", "hang"),)
 
     @property
+    def lacked_words(self) -> frozenset[str]:
+        """Every content syllable of the negated needs (what :func:`negation.lacked_words` gives for ``restored``)."""
+        return frozenset(w for need in self.lacks for w in need)
+
+    @property
     def was_restored(self) -> bool:
         return self.restored != self.normalized
 

@@ -36,7 +36,6 @@ from .reasons import (
     problem_statements,
     profile_match,
     region_of,
-    lacked_words,
     same_problem_phrase,
 )
 from .search import Engine, Hit
@@ -132,7 +131,7 @@ def recommend(
             relevance += scaled * (1.0 if profile.is_empty() else 0.7)
             ask = _Ask(engine.cache.encode(q.restored)[None, :], frozenset(content_words(q.restored)),
                        named=frozenset(int(i) for i in np.flatnonzero(scaled >= 0.5)),
-                       lacking=lacked_words(q.restored))
+                       lacking=q.lacked_words)
     elif item_id is None:  # a profile alone is searched as a sentence, at a lower weight
         fused, _ = engine.score(engine.analyse(profile.as_text()))
         relevance += _scaled(fused) * 0.4

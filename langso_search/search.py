@@ -24,7 +24,7 @@ from typing import Any, Literal
 import numpy as np
 from cachetools import LRUCache
 
-from .arrays import LazyRows, TokenSets, top_stable  # noqa: F401
+from .arrays import top_stable
 from .confidence import assess
 from .corpus import Corpus
 from .dense import DenseScorer

@@ -49,3 +49,9 @@ def test_mobile_money_items_state_that_they_need_no_bank_account(small_engine: E
     assert {"viettel-money", "vnpt-money"} <= stating
     assert not stating & {"postmart", "vneid", "dichvucong", "zalo"}
     assert not index.states(()).any()
+    assert set(index.stating) == {row for row, lacks in enumerate(index.stated) if lacks}
+
+
+def test_an_analysed_query_carries_its_lacked_words(small_engine: Engine) -> None:
+    q = small_engine.analyse("ko co tk ngan hang thi chuyen tien cho con kieu gi")
+    assert q.lacked_words == lacked_words(q.restored) == {"tai", "khoan", "ngan", "hang"}
