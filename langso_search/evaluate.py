@@ -102,13 +102,14 @@ def evaluate(
 def restoration_by_style(restorer: Restorer, queries: list[EvalQuery]) -> dict[str, float]:
     """Syllable accuracy of restoring the accented queries stripped of marks: overall and per style."""
     accented = [q for q in queries if accent_ratio(q.query) >= 0.5]
-    acc, n_syll = syllable_accuracy(restorer, [q.query for q in accented])
-    out = {"syllable_accuracy": acc, "syllables": float(n_syll)}
-    for style in QUERY_STYLES:
-        texts = [q.query for q in accented if q.style == style]
-        if texts:
-            out[f"style:{style}"], out[f"syllables:{style}"] = syllable_accuracy(restorer, texts)
-    return out
+    out: dict[str, float] = {}
+    right = total = 0.0
+    for style in sorted({q.style for q in accented}, key=lambda s: (s not in QUERY_STYLES, s)):
+        acc, n = syllable_accuracy(restorer, [q.query for q in accented if q.style == style])
+        out[f"style:{style}"], out[f"syllables:{style}"] = acc, float(n)
+        right, total = right + acc * n, total + n
+    # every query belongs to one style: the overall share is the syllable-weighted mean of the styles
+    return {"syllable_accuracy": right / total if total else 0.0, "syllables": total, **out}
 
 
 def dialect_restoration(restorer: Restorer, path: Path) -> dict[str, float]:

