@@ -144,7 +144,7 @@ def test_syllable_accuracy_on_the_eval_queries(dev_report: EvalReport) -> None:
     restorer: the session's evaluation report measures exactly this (evaluate.restoration_by_style)."""
     accuracy, n = dev_report.restoration["syllable_accuracy"], dev_report.restoration["syllables"]
     assert n > 2000
-    assert accuracy >= 0.91, accuracy  # 91.7 % when this was set
+    assert accuracy >= 0.93, accuracy  # issue 8's target; 93.1 % when this was set
 
 
 def test_a_model_trained_on_nothing_returns_the_input() -> None:
