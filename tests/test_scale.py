@@ -71,12 +71,12 @@ def test_hash_embedder_is_deterministic_and_normalised() -> None:
 
 @pytest.fixture(scope="module")
 def hnsw_and_flat(tmp_path_factory: pytest.TempPathFactory) -> tuple[Engine, Engine]:
-    """One synthetic 300-item build with HNSW forced (small threshold), and the same build with an
+    """One synthetic 150-item build with HNSW forced (small threshold), and the same build with an
     exact flat index over the very same vectors. Queries are hashed like passages, so dense
     similarity is word overlap and the two indexes must agree."""
     root = tmp_path_factory.mktemp("scale")
-    settings = Settings(data_dir=root / "data", index_dir=root / "index", hnsw_threshold=500, vector_cache=False)
-    corpus = synth_corpus(ROOT / "data", 300, seed=2)
+    settings = Settings(data_dir=root / "data", index_dir=root / "index", hnsw_threshold=300, vector_cache=False)
+    corpus = synth_corpus(ROOT / "data", 150, seed=2)
     embedder = HashPassageEmbedder()
     build_index(corpus, embedder, settings)
     built = load_index(settings.index_dir)
