@@ -14,11 +14,11 @@ Every phrase must be true of the item:
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import profile_fit
 from .corpus import Item, Story
 from .negation import lacked_words
 from .search import Engine, Hit
@@ -162,10 +162,7 @@ def _same(a: str | None, b: str | None) -> bool:
 
 def region_of(engine: Engine, province: str | None) -> str | None:
     """The region of a province, as the corpus's stories place it (the most common one)."""
-    if not province:
-        return None
-    regions = Counter(s.location.region for s in engine.corpus.stories if _same(s.location.province, province))
-    return regions.most_common(1)[0][0] if regions else None
+    return profile_fit.region_of(engine, province)
 
 
 def profile_match(item: Item, profile: Profile, region: str | None = None) -> tuple[float, list[str]]:
@@ -205,6 +202,14 @@ def no_local_story_note(engine: Engine, profile: Profile, region: str | None, st
 
     if any(local(h.item) for h in stories if h.item.type == "story"):  # type: ignore[arg-type]
         return None
+    place = region or profile.province
+    there = profile_fit.local_stories(engine, profile.province, region)  # stories only: platforms have no place
+    if not there.any():
+        return f"Chưa có câu chuyện ở {place}; đây là những nơi có hoàn cảnh gần nhất"
+    sectors = set(profile.sectors)
+    if sectors and not (there & profile_fit.any_value(engine, "sector", sectors.__contains__)).any():
+        return f"Chưa có câu chuyện về {', '.join(profile.sectors)} ở {place}; đây là những nơi có hoàn cảnh gần nhất"
+    return None
     place = region or profile.province
     there = [s for s in engine.corpus.stories if local(s)]
     if not there:

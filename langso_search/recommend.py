@@ -21,9 +21,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .arrays import top_stable
 from .confidence import assess
 from .corpus import Item, Story
 from .fusion import minmax
+from .profile_fit import profile_scores
 from .reasons import (
     SAME_PROBLEM,
     SAME_PROBLEM_ITEMS,
@@ -147,11 +149,9 @@ def recommend(
         if ask.probe is None:
             ask = _source_problem(engine, row)
     region = region_of(engine, profile.province)
-    phrases: dict[int, list[str]] = {}
-    for i, item in enumerate(engine.items):
-        score, shared = profile_match(item, profile, region) if not profile.is_empty() else (0.0, [])
-        relevance[i] += PROFILE_WEIGHT * score
-        phrases[i] = shared
+    if not profile.is_empty():  # as float32 steps, exactly as adding each item's profile_match score
+        relevance += (PROFILE_WEIGHT * profile_scores(engine, profile, region)).astype(np.float32)
+    phrases = _Shared(engine, profile, region)
     story_rows = _pick(engine, relevance, vectors, k, "story")
     about = text or (profile.as_text() if not profile.is_empty() else None)  # what snippets are chosen for
     stories = [_hit(engine, i, relevance, _story_reason(engine, i, ask, source, phrases[i]), about)
@@ -177,12 +177,31 @@ def _source_problem(engine: Engine, row: int) -> _Ask:
     return _Ask(engine.passage_vectors(rows), words, SAME_PROBLEM_ITEMS)
 
 
+class _Shared(dict[int, list[str]]):
+    """Row → the profile phrases that item truly shares (``reasons.profile_match``), worded on first
+    use: only the few items a recommendation looks at, never every item of the corpus."""
+
+    def __init__(self, engine: Engine, profile: Profile, region: str | None) -> None:
+        super().__init__()
+        self.engine, self.profile, self.region = engine, profile, region
+
+    def __missing__(self, row: int) -> list[str]:
+        shared = [] if self.profile.is_empty() else profile_match(self.engine.items[row], self.profile, self.region)[1]
+        self[row] = shared
+        return shared
+
+
+def _rows_of(engine: Engine, kind: str) -> np.ndarray:
+    return np.flatnonzero(engine.facet_index.value_mask("type", kind))
+
+
 def _pick(engine: Engine, relevance: np.ndarray, vectors: np.ndarray, k: int, kind: str,
           allowed: set[int] | None = None) -> list[int]:
-    cands = [i for i, item in enumerate(engine.items) if item.type == kind and np.isfinite(relevance[i])
-             and (allowed is None or i in allowed)]
-    cands.sort(key=lambda i: -relevance[i])
-    return _mmr(cands[: max(4 * k, 20)], relevance, vectors, k)
+    rows = _rows_of(engine, kind)
+    rows = rows[np.isfinite(relevance[rows])]
+    if allowed is not None:
+        rows = rows[np.isin(rows, np.fromiter(allowed, dtype=np.int64, count=len(allowed)))]
+    return _mmr([int(i) for i in top_stable(relevance, rows, max(4 * k, 20))], relevance, vectors, k)
 
 
 def _hit(engine: Engine, row: int, relevance: np.ndarray, reason: str, about: str | None) -> Hit:
@@ -213,21 +232,20 @@ def _fallback(source: Item | None) -> str:
 
 
 def _platforms(engine: Engine, relevance: np.ndarray, vectors: np.ndarray, k: int, ask: _Ask,
-               source: Item | None, profile: Profile, phrases: dict[int, list[str]], about: str | None) -> list[Hit]:
+               source: Item | None, profile: Profile, phrases: _Shared, about: str | None) -> list[Hit]:
     """Platforms: for an item, the most related ones; for a problem or a profile, only those the
     fitting stories used or whose problem statement is the asker's (never popularity)."""
     rel = relevance.copy()
     support: dict[int, list[Story]] = {}
     allowed: set[int] | None = None
     if source is None:
-        stories = [i for i, it in enumerate(engine.items) if it.type == "story"]
-        fitting = sorted(stories, key=lambda i: -relevance[i])[: max(3 * k, 10)]
+        fitting = [int(i) for i in top_stable(relevance, _rows_of(engine, "story"), max(3 * k, 10))]
         floor = 0.6 * float(relevance[fitting[0]]) if fitting else 0.0
         # a story fits when it is close to the request and, for a profile, shares something with it
         for i in (i for i in fitting if relevance[i] >= floor and (profile.is_empty() or phrases[i])):
             for pid in engine.items[i].platform_ids:  # type: ignore[union-attr]
                 support.setdefault(engine.row_of(pid), []).append(engine.items[i])  # type: ignore[arg-type]
-        matched = {i for i, it in enumerate(engine.items) if it.type == "platform" and ask.same_problem(engine, i)}
+        matched = {int(i) for i in _rows_of(engine, "platform") if ask.same_problem(engine, int(i))}
         allowed = set(support) | matched | set(ask.named)
         top = max((len(v) for v in support.values()), default=1)
         for i, users in support.items():
