@@ -17,9 +17,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
+from .arrays import TokenSets
 from .text import fold, syllables
 
 Lack = tuple[str, ...]  # the folded content syllables of one negated need: ("tai", "khoan", "ngan", "hang")
@@ -31,8 +33,7 @@ _BETWEEN = frozenset({"he", "bat", "buoc"})  # "không hề có", "không bắt 
 # "… thì làm sao", "… cho con học"), compared with their marks: folded "ma", "vi", "cho" are also
 # "mã", "ví", "chợ", which can be the very thing lacked ("chưa có mã số vùng trồng", "không có ví")
 _BOUNDARY = frozenset(
-    "tôi mình em là và với thì như nào gì sao kiểu có không được muốn ở trên ra vào này kia các những một "
-    "hay hoặc nên nếu ấy à rồi rất nhé ơi mà để vì cũng làm chỉ cho nữa cả đâu chưa".split()
+    ["tôi", "mình", "em", "là", "và", "với", "thì", "như", "nào", "gì", "sao", "kiểu", "có", "không", "được", "muốn", "ở", "trên", "ra", "vào", "này", "kia", "các", "những", "một", "hay", "hoặc", "nên", "nếu", "ấy", "à", "rồi", "rất", "nhé", "ơi", "mà", "để", "vì", "cũng", "làm", "chỉ", "cho", "nữa", "cả", "đâu", "chưa"]
 )
 _INDEFINITE = frozenset({"ai", "gi", "dau"})  # "không có ai …" (nobody): not a thing one lacks
 _CLAUSE = re.compile(r"[,.;:!?()\[\]\n]+")
@@ -97,7 +98,7 @@ class LackIndex:
     """For every item (row), the needs its own text negates."""
 
     stated: tuple[tuple[Lack, ...], ...]
-    stating: tuple[int, ...] = ()  # the rows that negate anything (few): the only ones a query must check
+    stating: tuple[int, ...] = ()  # the rows that negate anything: the only ones a query must check
 
     @classmethod
     def of(cls, documents: Sequence[str]) -> LackIndex:
@@ -105,10 +106,22 @@ class LackIndex:
         stated = tuple(lacked_phrases(doc, max_len=MAX_LACK + 2) for doc in documents)
         return cls(stated, tuple(row for row, lacks in enumerate(stated) if lacks))
 
+    @cached_property
+    def _phrases(self) -> tuple[TokenSets, np.ndarray]:
+        """Every stated phrase as a syllable set (postings), and the row that states it."""
+        rows = [row for row in self.stating for _ in self.stated[row]]
+        return TokenSets([phrase for row in self.stating for phrase in self.stated[row]]), np.asarray(rows, dtype=np.int64)
+
     def states(self, needs: Sequence[Lack]) -> np.ndarray:
-        """Mask of the items whose text negates one of ``needs`` (all False when there are none)."""
+        """Mask of the items whose text negates one of ``needs`` (all False when there are none): for each
+        need, the stated phrases holding its head syllable and ≥ 2/3 of its syllables (:func:`same_lack`),
+        counted over postings instead of a loop over every stating item (100k items: most state something)."""
         mask = np.zeros(len(self.stated), dtype=bool)
-        if needs:
-            for row in self.stating:
-                mask[row] = any(same_lack(need, s) for need in needs for s in self.stated[row])
+        if not needs or not self.stating:
+            return mask
+        phrases, phrase_row = self._phrases
+        for need in needs:
+            shared = phrases.count(set(need))  # per phrase: distinct syllables of the need it holds
+            hit = (phrases.count({need[0]}) > 0) & (3 * shared >= 2 * len(need))
+            mask[phrase_row[hit]] = True
         return mask

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 from langso_search.documents import item_document
 from langso_search.negation import LackIndex, lacked_phrases, lacked_words, same_lack
 from langso_search.search import Engine
+from langso_search.settings import ROOT
 from langso_search.text import expand_abbreviations, normalize
 
 
@@ -55,3 +58,16 @@ def test_mobile_money_items_state_that_they_need_no_bank_account(small_engine: E
 def test_an_analysed_query_carries_its_lacked_words(small_engine: Engine) -> None:
     q = small_engine.analyse("ko co tk ngan hang thi chuyen tien cho con kieu gi")
     assert q.lacked_words == lacked_words(q.restored) == {"tai", "khoan", "ngan", "hang"}
+
+
+def test_states_equal_the_same_lack_loop_on_the_real_corpus(full_engine: Engine) -> None:
+    """The postings in LackIndex.states give what checking same_lack on every stated phrase gives."""
+    index = LackIndex.of([item_document(item) for item in full_engine.items])
+    queries = [json.loads(line)["query"] for line in (ROOT / "data/eval/negation.jsonl").read_text(encoding="utf-8").splitlines()]
+    needs_seen = 0
+    for text in [*queries, "ko co tk ngan hang", "không cần điện thoại thông minh", "thiếu nước tưới"]:
+        needs = full_engine.analyse(text).lacks
+        expected = np.array([any(same_lack(n, s) for n in needs for s in stated) for stated in index.stated])
+        assert np.array_equal(index.states(needs), expected), text
+        needs_seen += bool(needs) and expected.any()
+    assert needs_seen >= 10
