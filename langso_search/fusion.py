@@ -145,7 +145,8 @@ def lift_lacking(fused: np.ndarray, states: np.ndarray, boost: float) -> np.ndar
 
 
 def prefer_domestic(lifted: np.ndarray, own: np.ndarray, dense: np.ndarray, named: np.ndarray,
-                    platform: np.ndarray, foreign: np.ndarray, floor: float) -> np.ndarray:
+                    platform: np.ndarray, foreign: np.ndarray, floor: float,
+                    sectors: np.ndarray | None = None) -> np.ndarray:
     """Làng số is the handbook of "Make in Việt Nam" platforms. When a foreign platform (Facebook,
     TikTok Shop, YouTube) stands high only because stories used it (``lifted`` > ``own``) and the
     platform that fits the query best on its *own* evidence is a Make-in-Việt-Nam one, that platform
@@ -153,7 +154,9 @@ def prefer_domestic(lifted: np.ndarray, own: np.ndarray, dense: np.ndarray, name
 
     Only when the domestic platform fits at least as well both overall (``own``) and in meaning
     (``dense``: a shared place name is not a fit), is above the relevance ``floor`` (share of the best
-    own score), and the user did not name the foreign platform (``named`` > 0: "bán qua fb").
+    own score), does the same kind of job (``sectors``, a values × items boolean matrix: it shares a
+    sector with the foreign one; a city's services app never replaces a place to sell), and the user
+    did not name the foreign platform (``named`` > 0: "bán qua fb").
     """
     rows = np.flatnonzero(platform)
     if not rows.size:
@@ -163,7 +166,8 @@ def prefer_domestic(lifted: np.ndarray, own: np.ndarray, dense: np.ndarray, name
         return lifted
     out = lifted.copy()
     for f in sorted(np.flatnonzero(foreign & (lifted > own) & (named <= 0)), key=lambda r: -lifted[r]):
-        if lifted[f] > out[best] and own[best] >= own[f] and dense[best] >= dense[f]:
+        same_job = sectors is None or bool((sectors[:, best] & sectors[:, f]).any())
+        if lifted[f] > out[best] and own[best] >= own[f] and dense[best] >= dense[f] and same_job:
             out[best] = np.nextafter(lifted[f], np.float32(np.inf))
             break
     return out

@@ -181,7 +181,8 @@ class Engine:
         if not weights.prefer_made_in_vietnam:
             return lifted
         miv = self.facet_index.miv  # 1 / 0 for platforms, -1 for stories
-        return prefer_domestic(lifted, own, dense, name, miv >= 0, miv == 0, MIN_RELATIVE_SCORE)
+        return prefer_domestic(lifted, own, dense, name, miv >= 0, miv == 0, MIN_RELATIVE_SCORE,
+                               self.facet_index.rows["sector"])
 
     def used_by(self, fused: np.ndarray, weights: FusionWeights | None = None) -> np.ndarray:
         """A platform scores at least ``used_by`` × the score of the best story that used it."""

@@ -92,7 +92,7 @@ def test_lift_lacking_raises_only_the_items_that_state_the_lack() -> None:
     assert lift_lacking(fused, states, 0.0) is fused
 
 
-def _domestic_case(**change: float) -> np.ndarray:
+def _domestic_case(sectors: np.ndarray | None = None, **change: float) -> np.ndarray:
     """rows: 0 story, 1 foreign platform lifted by the story, 2 domestic platform, 3 domestic platform."""
     own = np.array([1.0, 0.35, 0.38, 0.30], dtype=np.float32)
     dense = np.array([1.0, 0.49, 0.63, 0.60], dtype=np.float32)
@@ -104,7 +104,7 @@ def _domestic_case(**change: float) -> np.ndarray:
     lifted[1] = 0.75  # used by the story
     platform = np.array([False, True, True, True])
     foreign = np.array([False, True, False, False])
-    return prefer_domestic(lifted, own, dense, named, platform, foreign, 0.3)
+    return prefer_domestic(lifted, own, dense, named, platform, foreign, 0.3, sectors)
 
 
 def test_a_lifted_foreign_platform_yields_to_the_best_fitting_domestic_one() -> None:
@@ -118,3 +118,12 @@ def test_a_foreign_platform_stays_when_it_fits_better_or_was_named() -> None:
     assert list(np.argsort(-_domestic_case(own_foreign=0.5), kind="stable")) == unchanged  # fits better itself
     assert list(np.argsort(-_domestic_case(dense_domestic=0.4), kind="stable")) == unchanged  # fits less in meaning
     assert list(np.argsort(-_domestic_case(named_foreign=1.0), kind="stable")) == unchanged  # "bán qua fb"
+
+
+def test_a_domestic_platform_replaces_only_one_that_does_the_same_job() -> None:
+    """Sectors (values × items): e-commerce, public services. The foreign platform sells; a domestic
+    public-services app that fits better (a city's app, matched on the city's name) must not take its place."""
+    selling = np.array([[False, True, False, True], [False, False, True, False]])  # row 2 is a services app
+    assert list(np.argsort(-_domestic_case(selling), kind="stable")) == [0, 1, 2, 3]
+    both = np.array([[False, True, True, True], [False, False, True, False]])  # row 2 also sells
+    assert list(np.argsort(-_domestic_case(both), kind="stable")) == [0, 2, 1, 3]
