@@ -48,6 +48,7 @@ from .manifest import (  # noqa: F401  (re-exported)
     sha256,
     stale_reason,
 )
+from .negation import LackIndex
 from .restore import Restorer
 from .text import Tokenizer
 
@@ -101,6 +102,7 @@ class BuiltIndex:
     title_tokens: list[list[str]]
     tokenizer: Tokenizer
     restorer: Restorer
+    lacks: LackIndex  # the needs each item's text negates (found at build time)
 
 
 class _Interner(dict[str, str]):
@@ -174,4 +176,5 @@ def load_index(index_dir: Path) -> BuiltIndex:
         item_vectors=item_vectors, dense=dense, bm25=bm25, doc_ids=lexical["doc_ids"],
         title_tokens=[shared.all(toks) for toks in lexical["title_tokens"]],
         tokenizer=Tokenizer(lexical["compounds"]), restorer=restorer,
+        lacks=LackIndex.stating_rows(tuple(tuple(tuple(p) for p in row) for row in lexical["lacks"])),
     )

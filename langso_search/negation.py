@@ -103,7 +103,11 @@ class LackIndex:
     @classmethod
     def of(cls, documents: Sequence[str]) -> LackIndex:
         # items state a lack at more length than a query ("không bắt buộc có điện thoại thông minh nên …")
-        stated = tuple(lacked_phrases(doc, max_len=MAX_LACK + 2) for doc in documents)
+        return cls.stating_rows(tuple(lacked_phrases(doc, max_len=MAX_LACK + 2) for doc in documents))
+
+    @classmethod
+    def stating_rows(cls, stated: tuple[tuple[Lack, ...], ...]) -> LackIndex:
+        """The index of phrases already found (the build stores them in ``lexical.json``)."""
         return cls(stated, tuple(row for row, lacks in enumerate(stated) if lacks))
 
     @cached_property

@@ -28,7 +28,6 @@ from .arrays import top_stable
 from .confidence import assess
 from .corpus import Corpus
 from .dense import DenseScorer
-from .documents import item_document
 from .embed import Embedder, QueryCache
 from .facets import FacetIndex, Filters, count_facets, facet_values  # noqa: F401  (re-exported)
 from .fusion import MIX_FLOOR, FusionWeights, UsedBy, lift_lacking, maxnorm, minmax, mix_types, prefer_domestic  # noqa: F401  (re-exported)
@@ -38,7 +37,6 @@ from .fusion import name_weight as _name_weight
 from .index import BuiltIndex
 from .lexical import LexicalScorer
 from .names import NameIndex
-from .negation import LackIndex
 from .query import Query, analyse
 from .results import Hit, SearchResult
 from .settings import Settings
@@ -75,7 +73,7 @@ class Engine:
         self.facet_index = FacetIndex(self.items)
         self._used_by = UsedBy.of([(i, self._row[pid]) for i, item in enumerate(self.items) if item.type == "story"
                                    for pid in item.linked_ids(corpus) if pid in self._row])
-        self._lacks = LackIndex.of([item_document(item) for item in self.items])  # the needs each item negates
+        self._lacks = built.lacks  # the needs each item negates (found at build time)
         passage_item = built.passages.item_rows
         self.dense = DenseScorer(built, settings, passage_item, len(self.items))
         self.lexical = LexicalScorer(built.bm25, built.title_tokens, len(self.items))

@@ -71,3 +71,9 @@ def test_states_equal_the_same_lack_loop_on_the_real_corpus(full_engine: Engine)
         assert np.array_equal(index.states(needs), expected), text
         needs_seen += bool(needs) and expected.any()
     assert needs_seen >= 10
+
+
+def test_the_build_stores_what_each_item_negates(small_engine: Engine) -> None:
+    """Found once at build time (lexical.json "lacks"), loaded as it was found."""
+    assert small_engine.built.lacks == LackIndex.of([item_document(item) for item in small_engine.items])
+    assert small_engine.built.lacks.stating
