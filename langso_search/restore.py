@@ -19,6 +19,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -73,11 +74,9 @@ class Restorer:
         wordfreq's Vietnamese frequencies into the unigram and offers its syllables as candidates.
         """
         model = cls()
-        for text in texts:
-            for sentence in _sentences(normalize(text)):
-                if len(sentence) >= 2 and sum(map(has_marks, sentence)) < 0.3 * len(sentence):
-                    continue  # unaccented aliases ("tiem chung quoc gia") must not teach that marks are optional
-                model._add(sentence, 1.0)
+        for text, times in Counter(texts).items():  # a text given n times is read once and counted n times
+            for sentence in _training_sentences(text):
+                model._add(list(sentence), float(times))
         for word in word_list:
             sylls = syllables(word)
             if sylls and all(s.isalpha() for s in sylls):
@@ -260,6 +259,15 @@ def _recase(text: str, matches: list, restored: list[str]) -> str:  # type: igno
         last = m.end()
     out.append(text[last:])
     return "".join(out)
+
+
+@lru_cache(maxsize=1 << 16)
+def _training_sentences(text: str) -> tuple[tuple[str, ...], ...]:
+    """The normalised sentences of ``text`` the model learns from, memoised (normalising is most of a
+    training: a rebuild after a one-story change reads each unchanged text once); mostly unaccented
+    ones are left out: aliases ("tiem chung quoc gia") must not teach that marks are optional."""
+    return tuple(tuple(sentence) for sentence in _sentences(normalize(text))
+                 if len(sentence) < 2 or sum(map(has_marks, sentence)) >= 0.3 * len(sentence))
 
 
 def _sentences(text: str) -> list[list[str]]:
