@@ -236,6 +236,12 @@ def test_bad_events_are_refused(live: tuple[TestClient, Settings], body: dict[st
     assert resp.status_code == 422 and set(resp.json()["error"]) == {"code", "message_vi", "message_en"}
 
 
+def test_an_integral_float_rank_is_that_integer(live: tuple[TestClient, Settings]) -> None:
+    """JSON Schema's "integer" (what /openapi.json promises) includes 2.0: schemathesis sends it."""
+    client, _ = live
+    assert client.post("/api/events", json={"item_id": "voso", "rank": 2.0}).status_code == 204
+
+
 def test_bad_feedback_is_refused(live: tuple[TestClient, Settings]) -> None:
     client, _ = live
     for body in ({"query": QUERY}, {"helpful": True}, {"query": QUERY, "helpful": True, "comment": "x" * 501},

@@ -79,3 +79,15 @@ def test_data_check_json_on_a_broken_corpus(cli_env: Settings, tmp_path: Path) -
 def test_build_when_fresh_says_up_to_date(cli_env: Settings) -> None:
     run = runner.invoke(app, ["build"])
     assert run.exit_code == 0 and "up to date" in run.stdout
+
+
+def test_search_says_when_nothing_fits(cli_env: Settings) -> None:
+    """--json is the /api/search body (no_match, confidence, total, alternatives), and the text output
+    says plainly that nothing fits before it lists the closest results."""
+    body = _json(["search", "cách nấu phở ngon", "--json", "--k", "2"])
+    assert body["no_match"] is True and body["confidence"] < 0.5
+    assert {"alternatives", "total", "offset", "exact"} <= set(body)
+    fits = _json(["search", "vneid", "--json", "--k", "2"])
+    assert fits["no_match"] is False and fits["total"] >= 1
+    text = runner.invoke(app, ["search", "cách nấu phở ngon", "--k", "2"])
+    assert text.exit_code == 0 and "Chưa có câu chuyện hay nền tảng nào đúng" in text.stdout

@@ -7,8 +7,8 @@ from typing import Any
 
 from ..corpus import Item, item_summary
 from ..recommend import Recommendation
-from ..search import Engine, Hit
-from .schemas import PlatformRef, RecommendHit, RecommendResponse, SearchHit
+from ..search import Engine, Hit, SearchResult
+from .schemas import Alternative, PlatformRef, RecommendHit, RecommendResponse, SearchHit, SearchResponse
 
 
 def item_dict(item: Item) -> dict[str, Any]:
@@ -43,6 +43,19 @@ def hit_model(hit: Hit, explain: bool = False, cls: type[SearchHit] = SearchHit,
         explain={k: v for k, v in hit.explain.items() if isinstance(v, (int, float))} if explain else None,
         platforms=refs,
         **extra,
+    )
+
+
+def search_response(engine: Engine, text: str, result: SearchResult, explain: bool = False,
+                    exact: bool = False) -> SearchResponse:
+    """The ``/api/search`` body (the CLI's ``--json`` prints the same): what was understood, the close
+    readings searched with, whether nothing fits, and the page of hits."""
+    return SearchResponse(
+        query=text, restored_query=result.query.restored,
+        alternatives=[Alternative(text=a.text, probability=round(a.probability, 4)) for a in result.query.alternatives],
+        exact=exact, no_match=result.no_match, confidence=round(result.confidence, 4),
+        total=result.total, offset=result.offset, took_ms=round(result.took_ms, 2),
+        results=[hit_model(h, explain, names=platform_names(engine)) for h in result.hits], facets=result.facets,
     )
 
 

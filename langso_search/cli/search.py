@@ -20,18 +20,22 @@ def search(
     model: Optional[str] = ModelOpt,
 ) -> None:
     """Tìm kiếm / search stories and platforms."""
-    from ..api import SearchResponse, hit_model
+    from ..api.convert import search_response
     from ..search import Filters
 
     engine, _ = open_or_exit(cli_settings(embedder, model))
     result = engine.search(query, k=k, filters=Filters(type=type), explain=explain or as_json)
     if as_json:
-        body = SearchResponse(query=query, restored_query=result.query.restored, took_ms=round(result.took_ms, 2),
-                              results=[hit_model(h, explain) for h in result.hits], facets=result.facets)
-        echo_json(body.model_dump(exclude_none=True))
+        echo_json(search_response(engine, query, result, explain=explain).model_dump(exclude_none=True))
         return
     if result.query.was_restored:
         typer.echo(f"(đang tìm / searching: {result.query.restored})")
+        for alt in result.query.alternatives:
+            typer.echo(f"(hay ý bạn là / or did you mean: {alt.text})")
+    if result.no_match:
+        typer.echo("Chưa có câu chuyện hay nền tảng nào đúng với điều bạn tìm. / Nothing in Làng số fits this yet; "
+                   "the closest results:" if result.hits else
+                   "Chưa có câu chuyện hay nền tảng nào đúng với điều bạn tìm. / Nothing in Làng số fits this yet.")
     tty = sys.stdout.isatty()
     for n, hit in enumerate(result.hits, 1):
         kind = "Câu chuyện" if hit.item.type == "story" else "Nền tảng"

@@ -9,10 +9,10 @@ from ...search import Filters
 from ...settings import Settings
 from ...vocab import AUDIENCES, REGIONS, SECTORS, TERRAINS
 from ..checks import check_choice, check_k, check_province, check_text
-from ..convert import hit_model, platform_names
+from ..convert import search_response
 from ..deps import EngineDep, SettingsDep
 from ..errors import ERRORS
-from ..schemas import ITEM_TYPES, Alternative, SearchResponse, choice_schema, provinces, text_schema
+from ..schemas import ITEM_TYPES, SearchResponse, choice_schema, provinces, text_schema
 from .analytics import record_search
 
 FOLDED = "Any accent/case spelling of a listed value is accepted (\"Tay Bac\" = \"Tây Bắc\"); empty = no filter."
@@ -65,15 +65,7 @@ def router(settings: Settings) -> APIRouter:
         )
         result = engine.search(q, k=check_k(k, settings), filters=filters, explain=explain, offset=offset,
                                exact=exact)
-        names = platform_names(engine)
-        body = SearchResponse(
-            query=q, restored_query=result.query.restored,
-            alternatives=[Alternative(text=a.text, probability=round(a.probability, 4))
-                          for a in result.query.alternatives],
-            exact=exact, no_match=result.no_match, confidence=round(result.confidence, 4),
-            total=result.total, offset=result.offset, took_ms=round(result.took_ms, 2),
-            results=[hit_model(h, explain, names=names) for h in result.hits], facets=result.facets,
-        )
+        body = search_response(engine, q, result, explain, exact)
         record_search(request, q, filters, result)
         request.state.cache_context = (q, filters, result)  # a replay of these bytes is recorded too
         # already a validated model: serialise it once (FastAPI would validate it again)

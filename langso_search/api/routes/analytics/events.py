@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from ...errors import ApiError
 from .hooks import recorder_of
@@ -20,11 +20,17 @@ ANSWERS: dict[int | str, dict[str, Any]] = {400: ERROR_DOC, 413: {**ERROR_DOC, "
                                             422: {**ERROR_DOC, "description": "Invalid event or unknown item"}}
 
 
+def _integral(value: Any) -> Any:
+    """JSON Schema's "integer" includes 3.0: a float with no fraction is that integer (bool stays refused)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 class EventIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     type: Literal["open", "source"] = Field("open", description="open: a result was opened; source: a source link")
     item_id: str = Field(min_length=1, max_length=200)
-    rank: int | None = Field(None, ge=1, le=10_000, strict=True, description="1 = first result (true/false and \"3\" are refused)")
+    rank: Annotated[int | None, BeforeValidator(_integral)] = Field(
+        None, ge=1, le=10_000, strict=True, description="1 = first result (true/false and \"3\" are refused; 3.0 is 3)")
     query: str | None = Field(None, max_length=2000)
     session: str | None = Field(None, pattern=SESSION, description="Random id of one browser tab")
 
