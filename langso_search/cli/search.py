@@ -54,7 +54,7 @@ def recommend(
     ethnic: list[str] = typer.Option([], "--ethnic"),
     sector: list[str] = typer.Option([], "--sector"),
     k: int = typer.Option(5, "--k", min=1, max=50),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON (ids, titles, scores, reasons)"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (the /api/recommend shape)"),
 ) -> None:
     """Gợi ý / recommend stories and platforms for a problem, an item or a commune profile."""
     from ..recommend import Profile, UnknownItem
@@ -68,10 +68,12 @@ def recommend(
         typer.echo(f"✗ không có mục / unknown item {item!r}", err=True)
         raise typer.Exit(1) from None
     if as_json:
-        echo_json({group: [{"id": h.item.id, "type": h.item.type, "title": h.item.title, "score": round(h.score, 4),
-                             "reason": h.explain.get("reason", "")} for h in hits]
-                    for group, hits in (("stories", rec.stories), ("platforms", rec.platforms))})
+        from ..api.convert import recommend_response
+
+        echo_json(recommend_response(rec, engine).model_dump(exclude_none=True))
         return
+    if rec.no_match:
+        typer.echo("Chưa có câu chuyện hay nền tảng nào đúng với điều bạn tìm. / Nothing in Làng số fits this yet.")
     for label, hits in (("Câu chuyện", rec.stories), ("Nền tảng", rec.platforms)):
         typer.echo(f"== {label}")
         for hit in hits:
