@@ -176,5 +176,5 @@ def load_index(index_dir: Path) -> BuiltIndex:
         item_vectors=item_vectors, dense=dense, bm25=bm25, doc_ids=lexical["doc_ids"],
         title_tokens=[shared.all(toks) for toks in lexical["title_tokens"]],
         tokenizer=Tokenizer(lexical["compounds"]), restorer=restorer,
-        lacks=LackIndex.stating_rows(tuple(tuple(tuple(p) for p in row) for row in lexical["lacks"])),
+        lacks=LackIndex.from_stated(tuple(tuple(tuple(p) for p in row) for row in lexical["lacks"])),
     )

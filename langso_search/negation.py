@@ -33,7 +33,8 @@ _BETWEEN = frozenset({"he", "bat", "buoc"})  # "không hề có", "không bắt 
 # "… thì làm sao", "… cho con học"), compared with their marks: folded "ma", "vi", "cho" are also
 # "mã", "ví", "chợ", which can be the very thing lacked ("chưa có mã số vùng trồng", "không có ví")
 _BOUNDARY = frozenset(
-    ["tôi", "mình", "em", "là", "và", "với", "thì", "như", "nào", "gì", "sao", "kiểu", "có", "không", "được", "muốn", "ở", "trên", "ra", "vào", "này", "kia", "các", "những", "một", "hay", "hoặc", "nên", "nếu", "ấy", "à", "rồi", "rất", "nhé", "ơi", "mà", "để", "vì", "cũng", "làm", "chỉ", "cho", "nữa", "cả", "đâu", "chưa"]
+    "tôi mình em là và với thì như nào gì sao kiểu có không được muốn ở trên ra vào này kia các những một "
+    "hay hoặc nên nếu ấy à rồi rất nhé ơi mà để vì cũng làm chỉ cho nữa cả đâu chưa".split()
 )
 _INDEFINITE = frozenset({"ai", "gi", "dau"})  # "không có ai …" (nobody): not a thing one lacks
 _CLAUSE = re.compile(r"[,.;:!?()\[\]\n]+")
@@ -103,10 +104,10 @@ class LackIndex:
     @classmethod
     def of(cls, documents: Sequence[str]) -> LackIndex:
         # items state a lack at more length than a query ("không bắt buộc có điện thoại thông minh nên …")
-        return cls.stating_rows(tuple(lacked_phrases(doc, max_len=MAX_LACK + 2) for doc in documents))
+        return cls.from_stated(tuple(lacked_phrases(doc, max_len=MAX_LACK + 2) for doc in documents))
 
     @classmethod
-    def stating_rows(cls, stated: tuple[tuple[Lack, ...], ...]) -> LackIndex:
+    def from_stated(cls, stated: tuple[tuple[Lack, ...], ...]) -> LackIndex:
         """The index of phrases already found (the build stores them in ``lexical.json``)."""
         return cls(stated, tuple(row for row, lacks in enumerate(stated) if lacks))
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,7 +21,10 @@ from .arrays import TokenSets
 from .search import Engine
 from .text import fold
 
-# the weights of reasons.profile_match, in the order it adds them
+if TYPE_CHECKING:  # reasons imports this module
+    from .reasons import Profile
+
+# what each shared profile value weighs (reasons.profile_match adds them in this order)
 SAME_PROVINCE, SAME_REGION, SAME_TERRAIN, SAME_ETHNIC, SAME_SECTOR, SAME_AUDIENCE = 0.3, 0.2, 0.15, 0.2, 0.25, 0.1
 
 _ETHNIC: weakref.WeakKeyDictionary[Engine, TokenSets] = weakref.WeakKeyDictionary()
@@ -47,10 +51,14 @@ def any_value(engine: Engine, name: str, wanted: Callable[[str], bool]) -> np.nd
     return facets.rows[name][rows].any(axis=0)
 
 
+def same_place(a: str | None, b: str | None) -> bool:
+    """Two place names are the same with accents and case folded (an empty one matches nothing)."""
+    return bool(a and b and fold(a) == fold(b))
+
+
 def _same(value: str | None) -> Callable[[str], bool]:
-    """Accepts a facet value equal to ``value`` with accents and case folded (never an empty one)."""
-    key = fold(value) if value else None
-    return lambda v: bool(key and v and fold(v) == key)
+    """Accepts a facet value that is the same place as ``value``."""
+    return lambda v: same_place(value, v)
 
 
 def place_masks(engine: Engine, province: str | None, region: str | None) -> tuple[np.ndarray, np.ndarray]:
@@ -58,14 +66,12 @@ def place_masks(engine: Engine, province: str | None, region: str | None) -> tup
     return any_value(engine, "province", _same(province)), any_value(engine, "region", _same(region))
 
 
-def profile_scores(engine: Engine, profile: object, region: str | None = None) -> np.ndarray:
+def profile_scores(engine: Engine, profile: Profile, region: str | None = None) -> np.ndarray:
     """Per item, ``reasons.profile_match(item, profile, region)[0]`` (float64, same additions in the same order)."""
-    p = profile  # a reasons.Profile (typed loosely: reasons imports this module)
-    region = p.region or region  # type: ignore[attr-defined]
-    province, same_region = place_masks(engine, p.province, region)  # type: ignore[attr-defined]
-    terrain = set(p.terrain)  # type: ignore[attr-defined]
-    sectors, audiences = set(p.sectors), set(p.audiences)  # type: ignore[attr-defined]
-    wanted_groups = {fold(e) for e in p.ethnic_groups}  # type: ignore[attr-defined]
+    region = profile.region or region
+    province, same_region = place_masks(engine, profile.province, region)
+    terrain, sectors, audiences = set(profile.terrain), set(profile.sectors), set(profile.audiences)
+    wanted_groups = {fold(e) for e in profile.ethnic_groups}
     score = np.zeros(engine.facet_index.n, dtype=np.float64)
     score += np.where(province, SAME_PROVINCE, np.where(same_region, SAME_REGION, 0.0))
     score += SAME_TERRAIN * any_value(engine, "terrain", terrain.__contains__)

@@ -21,6 +21,15 @@ import numpy as np
 from . import profile_fit
 from .corpus import Item, Story
 from .negation import lacked_words
+from .profile_fit import (
+    SAME_AUDIENCE,
+    SAME_ETHNIC,
+    SAME_PROVINCE,
+    SAME_REGION,
+    SAME_SECTOR,
+    SAME_TERRAIN,
+)
+from .profile_fit import same_place as _same
 from .search import Engine, Hit
 from .snippets import is_filler
 from .text import fold, syllables
@@ -156,10 +165,6 @@ def same_problem_phrase(engine: Engine, row: int, probe: np.ndarray | None, word
 # ---------------------------------------------------------------------------- profile
 
 
-def _same(a: str | None, b: str | None) -> bool:
-    return bool(a and b and fold(a) == fold(b))
-
-
 def region_of(engine: Engine, province: str | None) -> str | None:
     """The region of a province, as the corpus's stories place it (the most common one)."""
     return profile_fit.region_of(engine, province)
@@ -176,14 +181,14 @@ def profile_match(item: Item, profile: Profile, region: str | None = None) -> tu
     if item.type == "story":
         loc = item.location  # type: ignore[union-attr]
         if _same(profile.province, loc.province):
-            checks.append(([loc.province], 0.3, "cùng tỉnh {}"))
+            checks.append(([loc.province], SAME_PROVINCE, "cùng tỉnh {}"))
         elif _same(region, loc.region):
-            checks.append(([loc.region], 0.2, "cùng vùng {}"))
-        checks.append(([t for t in loc.terrain if t in profile.terrain], 0.15, "cùng địa hình {}"))
-        checks.append(([e for e in item.ethnic_groups if fold(e) in wanted_groups], 0.2,  # type: ignore[union-attr]
+            checks.append(([loc.region], SAME_REGION, "cùng vùng {}"))
+        checks.append(([t for t in loc.terrain if t in profile.terrain], SAME_TERRAIN, "cùng địa hình {}"))
+        checks.append(([e for e in item.ethnic_groups if fold(e) in wanted_groups], SAME_ETHNIC,  # type: ignore[union-attr]
                        "cũng là đồng bào {}"))
-    checks.append(([s for s in item.sectors if s in profile.sectors], 0.25, "cùng lĩnh vực {}"))
-    checks.append(([a for a in item.audiences if a in profile.audiences], 0.1, "dành cho {}"))
+    checks.append(([s for s in item.sectors if s in profile.sectors], SAME_SECTOR, "cùng lĩnh vực {}"))
+    checks.append(([a for a in item.audiences if a in profile.audiences], SAME_AUDIENCE, "dành cho {}"))
     shared = [(found, weight, phrase) for found, weight, phrase in checks if found]
     score = sum(weight for _, weight, _ in shared)
     return min(score, 1.0), [phrase.format(", ".join(found)) for found, _, phrase in shared]
@@ -208,13 +213,6 @@ def no_local_story_note(engine: Engine, profile: Profile, region: str | None, st
         return f"Chưa có câu chuyện ở {place}; đây là những nơi có hoàn cảnh gần nhất"
     sectors = set(profile.sectors)
     if sectors and not (there & profile_fit.any_value(engine, "sector", sectors.__contains__)).any():
-        return f"Chưa có câu chuyện về {', '.join(profile.sectors)} ở {place}; đây là những nơi có hoàn cảnh gần nhất"
-    return None
-    place = region or profile.province
-    there = [s for s in engine.corpus.stories if local(s)]
-    if not there:
-        return f"Chưa có câu chuyện ở {place}; đây là những nơi có hoàn cảnh gần nhất"
-    if profile.sectors and not any(set(s.sectors) & set(profile.sectors) for s in there):
         return f"Chưa có câu chuyện về {', '.join(profile.sectors)} ở {place}; đây là những nơi có hoàn cảnh gần nhất"
     return None
 

@@ -50,12 +50,13 @@ def search_response(engine: Engine, text: str, result: SearchResult, explain: bo
                     exact: bool = False) -> SearchResponse:
     """The ``/api/search`` body (the CLI's ``--json`` prints the same): what was understood, the close
     readings searched with, whether nothing fits, and the page of hits."""
+    names = platform_names(engine)
     return SearchResponse(
         query=text, restored_query=result.query.restored,
         alternatives=[Alternative(text=a.text, probability=round(a.probability, 4)) for a in result.query.alternatives],
         exact=exact, no_match=result.no_match, confidence=round(result.confidence, 4),
         total=result.total, offset=result.offset, took_ms=round(result.took_ms, 2),
-        results=[hit_model(h, explain, names=platform_names(engine)) for h in result.hits], facets=result.facets,
+        results=[hit_model(h, explain, names=names) for h in result.hits], facets=result.facets,
     )
 
 

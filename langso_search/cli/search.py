@@ -9,6 +9,8 @@ import typer
 
 from .common import EmbedderOpt, ModelOpt, cli_settings, echo_json, open_or_exit, terminal_snippet
 
+NOTHING_FITS = "Chưa có câu chuyện hay nền tảng nào đúng với điều bạn tìm. / Nothing in Làng số fits this yet"
+
 
 def search(
     query: str = typer.Argument(..., help="Vấn đề của bạn, có dấu hoặc không dấu"),
@@ -33,9 +35,7 @@ def search(
         for alt in result.query.alternatives:
             typer.echo(f"(hay ý bạn là / or did you mean: {alt.text})")
     if result.no_match:
-        typer.echo("Chưa có câu chuyện hay nền tảng nào đúng với điều bạn tìm. / Nothing in Làng số fits this yet; "
-                   "the closest results:" if result.hits else
-                   "Chưa có câu chuyện hay nền tảng nào đúng với điều bạn tìm. / Nothing in Làng số fits this yet.")
+        typer.echo(NOTHING_FITS + ("; the closest results:" if result.hits else "."))
     tty = sys.stdout.isatty()
     for n, hit in enumerate(result.hits, 1):
         kind = "Câu chuyện" if hit.item.type == "story" else "Nền tảng"
@@ -73,7 +73,7 @@ def recommend(
         echo_json(recommend_response(rec, engine).model_dump(exclude_none=True))
         return
     if rec.no_match:
-        typer.echo("Chưa có câu chuyện hay nền tảng nào đúng với điều bạn tìm. / Nothing in Làng số fits this yet.")
+        typer.echo(NOTHING_FITS + ".")
     for label, hits in (("Câu chuyện", rec.stories), ("Nền tảng", rec.platforms)):
         typer.echo(f"== {label}")
         for hit in hits:
