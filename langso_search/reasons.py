@@ -165,11 +165,6 @@ def same_problem_phrase(engine: Engine, row: int, probe: np.ndarray | None, word
 # ---------------------------------------------------------------------------- profile
 
 
-def region_of(engine: Engine, province: str | None) -> str | None:
-    """The region of a province, as the corpus's stories place it (the most common one)."""
-    return profile_fit.region_of(engine, province)
-
-
 def profile_match(item: Item, profile: Profile, region: str | None = None) -> tuple[float, list[str]]:
     """How well an item fits the profile (0–1) and one reason per shared value, in Vietnamese.
 

@@ -25,7 +25,7 @@ from .arrays import top_stable
 from .confidence import assess
 from .corpus import Item, Story
 from .fusion import minmax
-from .profile_fit import profile_scores
+from .profile_fit import profile_scores, region_of
 from .reasons import (
     SAME_PROBLEM,
     SAME_PROBLEM_ITEMS,
@@ -37,7 +37,6 @@ from .reasons import (
     no_local_story_note,
     problem_statements,
     profile_match,
-    region_of,
     same_problem_phrase,
 )
 from .search import Engine, Hit
