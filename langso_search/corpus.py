@@ -8,10 +8,11 @@ adding a story never touches another one. :func:`load_corpus` returns a :class:`
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import ValidationError
@@ -27,6 +28,9 @@ from .models import (  # noqa: F401  (the schema is imported from here by most m
     item_summary,
     province_names,
 )
+
+if TYPE_CHECKING:
+    from .item_rows import ItemRows
 
 # ---------------------------------------------------------------------------- errors
 
@@ -57,31 +61,105 @@ class CorpusInvalid(Exception):
 
 @dataclass
 class Corpus:
-    """All items, by id, in a stable order (platforms then stories, each sorted by id)."""
+    """All items, by id, in a stable order (platforms then stories, each sorted by id).
 
-    platforms: list[Platform]
-    stories: list[Story]
+    A loaded build passes ``rows`` (:class:`~langso_search.item_rows.ItemRows`): the items are then
+    read from its file on demand, and ``platforms`` / ``stories`` are views of it."""
+
+    platforms: Sequence[Platform]
+    stories: Sequence[Story]
     digest: str
-    by_id: dict[str, Item] = field(init=False)
-    _platforms: dict[str, Platform] = field(init=False, repr=False)
+    rows: Sequence[Item] | None = field(default=None, repr=False)
+    by_id: Mapping[str, Item] = field(init=False, repr=False)
+    ids: list[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.by_id = {item.id: item for item in self.items}
+        self._items: Sequence[Item] = self.rows if self.rows is not None else [*self.platforms, *self.stories]
+        self.ids = list(getattr(self._items, "ids", None) or [item.id for item in self._items])
+        self._row = {item_id: row for row, item_id in enumerate(self.ids)}
+        self.by_id = _ById(self)
         self._platforms = {p.id: p for p in self.platforms}
+        self._users: dict[str, list[int]] | None = None
+        self._users_lock = threading.Lock()
+
+    @classmethod
+    def from_rows(cls, rows: ItemRows, digest: str) -> Corpus:
+        """A build's items, read on demand (the platforms, few, are parsed now)."""
+        return cls(platforms=list(rows.view(0, rows.n_platforms)), stories=rows.view(rows.n_platforms, len(rows)),
+                   digest=digest, rows=rows)
 
     @property
-    def items(self) -> list[Item]:
-        return [*self.platforms, *self.stories]
+    def items(self) -> Sequence[Item]:
+        return self._items
+
+    def row(self, item_id: str) -> int | None:
+        """Row of an item in ``items`` (None for an unknown id)."""
+        return self._row.get(item_id)
 
     def get(self, item_id: str) -> Item | None:
-        return self.by_id.get(item_id)
+        row = self._row.get(item_id)
+        return None if row is None else self._items[row]
 
     def platform(self, platform_id: str) -> Platform | None:
         """The platform with this id (None for an unknown id or a story's id)."""
         return self._platforms.get(platform_id)
 
+    def release_pages(self) -> None:
+        """A build's items: let go of the file pages the start-up passes read (item_rows.py)."""
+        if self.rows is not None and hasattr(self.rows, "release_pages"):
+            self.rows.release_pages()
+
+    def users(self) -> dict[str, list[int]]:
+        """Platform id → rows of the stories that used it (one pass over the stories, the first time)."""
+        with self._users_lock:
+            if self._users is None:
+                users: dict[str, list[int]] = {}
+                for row, story in enumerate(self.stories, start=len(self.platforms)):
+                    for pid in story.platform_ids:
+                        users.setdefault(pid, []).append(row)
+                self._users = users
+            return self._users
+
     def stories_using(self, platform_id: str) -> list[Story]:
-        return [s for s in self.stories if platform_id in s.platform_ids]
+        return [self._items[row] for row in self.users().get(platform_id, ())]  # type: ignore[misc]
+
+
+class Titles(Mapping[str, str]):
+    """Item id → title, read through the corpus (an analytics report names the few items it shows)."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        self._by_id = corpus.by_id
+
+    def __getitem__(self, item_id: str) -> str:
+        return self._by_id[item_id].title
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_id)
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+
+class _ById(Mapping[str, Item]):
+    """``corpus.by_id``: items by id, read through the corpus (on demand for a build's rows)."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        self._corpus = corpus
+
+    def __getitem__(self, item_id: str) -> Item:
+        item = self._corpus.get(item_id)
+        if item is None:
+            raise KeyError(item_id)
+        return item
+
+    def __contains__(self, item_id: object) -> bool:
+        return self._corpus.row(item_id) is not None if isinstance(item_id, str) else False
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._corpus.ids)
+
+    def __len__(self) -> int:
+        return len(self._corpus.ids)
 
 
 def _files(folder: Path) -> list[Path]:

@@ -30,7 +30,7 @@ class DenseScorer:
         # every passage vector, read in place (no copy: a memory-mapped build stays shared between workers);
         # the flat path multiplies all of it, the HNSW path (8-bit codes) rescores the candidates exactly
         self.vectors = np.asarray(built.vectors).view(np.ndarray)  # a plain view: no np.memmap indexing overhead
-        self.matrix = self.vectors if flat else None
+        self.matrix = np.asarray(self.vectors, dtype=np.float32) if flat else None  # float32: no copy
         self._item_vectors = np.asarray(built.item_vectors).view(np.ndarray)
         # items always scored exactly on the ANN path, so the floor given to the items it does not
         # find is near the corpus minimum (what the flat path's min-max normalisation sees)
@@ -49,14 +49,14 @@ class DenseScorer:
         self._in_sample[rows] = True
         if self.matrix is None and len(rows):
             passages, self._sample_segment, self._sample_first = block_rows(self.starts[rows], self.ends[rows])
-            self._sample_vectors = np.ascontiguousarray(self.vectors[passages])
+            self._sample_vectors = np.ascontiguousarray(self.vectors[passages], dtype=np.float32)
 
     def rows(self, row: int) -> range:
         """Passage rows of item ``row``."""
         return range(int(self.starts[row]), int(self.ends[row]))
 
     def passage_vectors(self, rows: list[int]) -> np.ndarray:
-        return np.asarray(self.vectors[rows])
+        return np.asarray(self.vectors[rows], dtype=np.float32)  # an HNSW build stores float16
 
     def max_cosine(self, vec: np.ndarray) -> float:
         """Cosine of the passage closest to ``vec`` (exact on the flat path, ANN otherwise)."""
@@ -64,7 +64,8 @@ class DenseScorer:
             return float(np.einsum("ij,j->i", self.matrix, vec).max())  # not BLAS: see scores()
         _, idx = self.index.search(vec[None, :], 16)  # approximate (8-bit codes): rescored exactly
         found = idx[0][idx[0] >= 0]
-        return float(np.einsum("ij,j->i", self.vectors[np.sort(found)], vec).max()) if found.size else 0.0
+        rows = self.vectors[np.sort(found)].astype(np.float32)
+        return float(np.einsum("ij,j->i", rows, vec).max()) if found.size else 0.0
 
     def item_vectors(self) -> np.ndarray:
         """One unit vector per item: the mean of its passage vectors (written by the build)."""
@@ -94,7 +95,8 @@ class DenseScorer:
                                                            self._sample_segment, vec, second_passage)))
         if len(found):
             passages, segment, first = block_rows(self.starts[found], self.ends[found])
-            parts.append((found, self._block_scores(self.vectors[passages], first, segment, vec, second_passage)))
+            rows = self.vectors[passages].astype(np.float32, copy=False)  # float16 in an HNSW build
+            parts.append((found, self._block_scores(rows, first, segment, vec, second_passage)))
         if not parts:
             return np.zeros(self.n_items, dtype=np.float32)
         out = np.full(self.n_items, min(float(s.min()) for _, s in parts), dtype=np.float32)

@@ -80,7 +80,10 @@ class FacetIndex:
 
     def __init__(self, items: Sequence[Item]) -> None:
         self.n = len(items)
-        per_item = [facet_values(item) for item in items]
+        per_item, miv = [], []
+        for item in items:  # one pass: a build's items are parsed as they are read (item_rows.py)
+            per_item.append(facet_values(item))
+            miv.append(_miv(item))
         self.values: dict[str, list[str]] = {}
         self.rows: dict[str, np.ndarray] = {}
         self._index: dict[str, dict[str, int]] = {}
@@ -97,7 +100,7 @@ class FacetIndex:
             value_of, item_of = np.nonzero(matrix)
             self._pairs[name] = (item_of, value_of, np.flatnonzero(np.r_[True, np.diff(value_of) != 0]))
         # make_in_vietnam: 1 / 0 for platforms, -1 for stories (never passes that filter)
-        self.miv = np.array([_miv(i) for i in items], dtype=np.int8)
+        self.miv = np.array(miv, dtype=np.int8)
 
     def value_mask(self, name: str, value: str) -> np.ndarray:
         row = self._index[name].get(value)

@@ -24,7 +24,8 @@ from .settings import Settings
 # 10: passage vectors in vectors.npy (memory-mapped), HNSW over 8-bit codes, BM25 saved at build time,
 #     corpus.jsonl one item per line, passages.json as columns, item_vectors.npy
 # 11: lexical.json also holds the needs each item's text negates ("lacks"), found at build time
-FORMAT_VERSION = 11
+# 12: an HNSW build stores vectors.npy as float16 (a flat build keeps float32)
+FORMAT_VERSION = 12
 KEEP_BUILDS = 2
 
 

@@ -50,7 +50,7 @@ def ensure_index(
         if force:
             raise
         try:
-            report.index = load_index(settings.index_dir)
+            report.index = load_index(settings.index_dir, settings.item_cache_size)
         except (IndexMissing, IndexCorrupt):
             raise exc from None
         logger.error("corpus invalid, serving the previous index:\n%s", exc)
@@ -61,7 +61,7 @@ def ensure_index(
     )
     if reason is None:
         try:
-            report.index = load_index(settings.index_dir)
+            report.index = load_index(settings.index_dir, settings.item_cache_size)
         except (IndexMissing, IndexCorrupt) as exc:
             reason = f"index unreadable: {exc}"
     if reason is not None:
@@ -77,7 +77,7 @@ def open_engine(
     """A ready engine over the live index (built first when needed and ``build`` is true)."""
     embedder = embedder or make_embedder(settings)
     report = ensure_index(settings, embedder, progress) if build else OpenReport()
-    built = report.index or load_index(settings.index_dir)
+    built = report.index or load_index(settings.index_dir, settings.item_cache_size)
     if built.manifest.get("model_id") != embedder.model_id:
         raise IndexCorrupt(
             f"index was built with {built.manifest.get('model_id')!r} but the encoder is {embedder.model_id!r};"
@@ -88,9 +88,11 @@ def open_engine(
 
 def warm_up(engine: Engine) -> None:
     """Run one unaccented search so lazy loads (segmenter, normaliser, encoder pages) happen before
-    the first user does; the cached answer is dropped so it cannot skew anything."""
+    the first user does; the cached answer is dropped so it cannot skew anything. Then the pages of
+    the item file that the start-up passes mapped are let go (a 100k-item build: ≈ 0.2 GB of RSS)."""
     engine.search("toi muon hoi cach lam", k=1)
     engine.clear_cache()
+    engine.corpus.release_pages()  # every start-up pass over the items is done by now
 
 
 def settle_heap() -> None:

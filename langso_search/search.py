@@ -59,7 +59,7 @@ class Engine:
         settings: Settings,
         weights: FusionWeights | None = None,
     ) -> None:
-        if built.doc_ids != [item.id for item in corpus.items]:
+        if built.doc_ids != corpus.ids:
             raise ValueError("index does not match the corpus (rebuild with `langso build`)")
         self.corpus = corpus
         self.built = built
@@ -68,11 +68,12 @@ class Engine:
         self.weights = weights or FusionWeights()
         self.cache = QueryCache(embedder, settings.query_cache_size)
         self.items = corpus.items
-        self._row = {item.id: i for i, item in enumerate(self.items)}
-        self._types = np.array([item.type for item in self.items])  # "platform" / "story" per row
+        self._row = {item_id: i for i, item_id in enumerate(corpus.ids)}
+        # "platform" / "story" per row (platforms come first): known without reading the items
+        self._types = np.array(["platform"] * len(corpus.platforms) + ["story"] * len(corpus.stories))
         self.facet_index = FacetIndex(self.items)
-        self._used_by = UsedBy.of([(i, self._row[pid]) for i, item in enumerate(self.items) if item.type == "story"
-                                   for pid in item.linked_ids(corpus) if pid in self._row])
+        self._used_by = UsedBy.of([(row, self._row[pid]) for pid, rows in corpus.users().items() if pid in self._row
+                                   for row in rows])
         self._lacks = built.lacks  # the needs each item negates (found at build time)
         passage_item = built.passages.item_rows
         self.dense = DenseScorer(built, settings, passage_item, len(self.items))

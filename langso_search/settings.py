@@ -77,6 +77,9 @@ class Settings(BaseSettings):
         "runs waits at most this long for company (0 = never); an idle encoder never waits",
     )
     query_cache_size: int = Field(2048, ge=0, description="LRU entries of cached query embeddings")
+    item_cache_size: int = Field(
+        4096, ge=1, description="Parsed items kept in memory; the rest are read from the build's corpus.jsonl on demand"
+    )
     batch_max: int = Field(32, ge=1, le=256, description="Most queries encoded in one micro-batch")
     response_cache_size: int = Field(
         2048, ge=1, description="Repeated /api/search answers replayed from their bytes (LRU entries)"

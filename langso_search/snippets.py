@@ -201,7 +201,7 @@ class Snippets:
     """
 
     def __init__(self, items: Sequence[Item], compounds: frozenset[str], keep: int = 4096) -> None:
-        self.items = list(items)
+        self.items = items  # a build's items are read on demand: never copied into a list
         self.compounds = compounds
         # sentences are made for the hits shown and kept in a bounded LRU (for 100k items all of them took GBs);
         # document frequencies need one pass over every item, kept as counts only

@@ -53,6 +53,7 @@ def test_build_writes_a_complete_manifest(warm_corpus: Settings, embedder: NanoE
     # passages as columns + memory-mapped texts read back exactly; the corpus snapshot line by line
     assert list(built.passages) == [p for item in corpus.items for p in item_passages(item)]
     assert [i.model_dump() for i in built.corpus.items] == [i.model_dump() for i in corpus.items]
+    assert built.vectors.dtype == np.float32  # exact (flat) build: float32 rows (an HNSW build: float16)
     assert np.allclose(built.vectors, built.dense.reconstruct_n(0, built.dense.ntotal))
     assert (warm_corpus.index_dir / "CURRENT").read_text().strip() == path.name
 

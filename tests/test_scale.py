@@ -116,6 +116,18 @@ def test_hnsw_search_matches_flat_search(hnsw_and_flat: tuple[Engine, Engine], t
     assert [h.item.id for h in hnsw.search(text, k=5).hits] == [h.item.id for h in flat.search(text, k=5).hits]
 
 
+def test_an_hnsw_build_stores_half_precision_vectors(hnsw_and_flat: tuple[Engine, Engine]) -> None:
+    """Half the memory of the rows rescoring reads; a cosine moves by ~1e-4 (a flat build keeps float32:
+    test_index)."""
+    hnsw, _ = hnsw_and_flat
+    stored = hnsw.built.vectors
+    assert stored.dtype == np.float16
+    exact = HashPassageEmbedder().encode_passages([p.text for p in hnsw.built.passages])
+    assert np.abs(stored.astype(np.float32) - exact).max() < 1e-3
+    rows = list(hnsw.passage_rows(3))
+    assert hnsw.passage_vectors(rows).dtype == np.float32
+
+
 def test_hnsw_engine_recommends_like_flat(hnsw_and_flat: tuple[Engine, Engine]) -> None:
     hnsw, flat = hnsw_and_flat
     assert np.allclose(item_vectors(hnsw), item_vectors(flat))

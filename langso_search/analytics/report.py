@@ -12,7 +12,7 @@ Days are UTC days.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -197,7 +197,7 @@ def _feedback_by_group(groups: Groups, feedback: list[Any]) -> tuple[Counter[str
     return down, up
 
 
-def _sections(w: Window, encode: Encode | None, titles: dict[str, str]) -> dict[str, Any]:
+def _sections(w: Window, encode: Encode | None, titles: Mapping[str, str]) -> dict[str, Any]:
     groups = Groups(w.searches)
     clicked: Counter[str] = Counter(groups.of(r.query) for r in w.clicks if r.query)
     down, up = _feedback_by_group(groups, w.feedback)
@@ -243,7 +243,7 @@ def _recommend_summary(rows: list[Any]) -> dict[str, Any]:
 
 
 def build_report(engine: Engine, days: int = 30, encode: Encode | None = None,
-                 titles: dict[str, str] | None = None, status: dict[str, Any] | None = None,
+                 titles: Mapping[str, str] | None = None, status: dict[str, Any] | None = None,
                  now: datetime | None = None) -> dict[str, Any]:
     """The whole report for the last ``days`` days (JSON-ready)."""
     w = load_window(engine, days, now)

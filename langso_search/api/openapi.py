@@ -33,7 +33,7 @@ def _with_item_ids(base: dict[str, Any], engine: Any) -> dict[str, Any]:
     if engine is None:
         return base
     spec = copy.deepcopy(base)
-    ids = sorted(item.id for item in engine.items)
+    ids = sorted(engine.corpus.ids)
     schemas = spec.get("components", {}).get("schemas", {})
     for name, nullable in ITEM_ID_FIELDS:
         field = schemas.get(name, {}).get("properties", {}).get("item_id")

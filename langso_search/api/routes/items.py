@@ -27,7 +27,8 @@ def router(settings: Settings) -> APIRouter:
     ) -> ItemsResponse:
         """Every item (or one type), whole, in a stable order."""
         kind = check_choice(type, ITEM_TYPES, "type")
-        chosen = [i for i in engine.items if kind is None or i.type == kind]
+        corpus = engine.corpus  # platforms first, then stories: a page is read without touching the rest
+        chosen = corpus.items if kind is None else corpus.platforms if kind == "platform" else corpus.stories
         return ItemsResponse(total=len(chosen), items=[item_dict(i) for i in chosen[offset : offset + limit]])
 
     @api.get("/api/items/{item_id}", responses=ERRORS)

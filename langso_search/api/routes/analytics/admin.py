@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
 
 from ....analytics.recorder import Recorder
+from ....corpus import Titles
 from ...errors import ApiError, not_found
 from .hooks import analytics_status
 
@@ -96,7 +97,7 @@ def admin_report(request: Request, days: int = Query(30, ge=1, le=3650)) -> JSON
     engine = _db_engine(request)
     search_engine = getattr(request.app.state.holder, "engine", None)
     encode = search_engine.embedder.encode_queries if search_engine is not None else None
-    titles = {i.id: i.title for i in search_engine.items} if search_engine is not None else {}
+    titles = Titles(search_engine.corpus) if search_engine is not None else {}
     try:
         body = build_report(engine, days, encode, titles, analytics_status(request.app))
     except Exception as exc:  # noqa: BLE001
