@@ -123,16 +123,18 @@ class FacetIndex:
         """For each facet value: how many items a search restricted to it (and to the other active
         filters) returns: items with a score ≥ ``floor_share`` × the best score among them."""
         out: dict[str, dict[str, int]] = {}
+        every = self.mask(filters)  # the mask of a facet with no active filter of its own
         for name in FACET_FIELDS:
             items, values, starts = self._pairs[name]
             if not items.size:
                 out[name] = {}
                 continue
-            allowed = self.mask(filters, skip=name)[items]
-            pair_scores = np.where(allowed, scores[items], -np.inf)
+            active = getattr(filters, name) is not None
+            allowed = self.mask(filters, skip=name) if active else every
+            pair_scores = scores[items] if allowed.all() else np.where(allowed[items], scores[items], -np.inf)
             best = np.maximum.reduceat(pair_scores, starts)  # per value (pairs are grouped by value)
-            passing = allowed & (pair_scores >= (floor_share * best)[values])
-            n = np.add.reduceat(passing.astype(np.int64), starts)
+            floor = np.where(np.isneginf(best), np.inf, floor_share * best)  # a value nothing allowed has: none
+            n = np.add.reduceat(pair_scores >= floor[values], starts, dtype=np.int64)
             names = self.values[name]
             pairs = [(names[v], c) for v, c in zip(values[starts].tolist(), n.tolist()) if c > 0]
             out[name] = dict(sorted(pairs, key=lambda kv: (-kv[1], kv[0])))

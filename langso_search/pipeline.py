@@ -87,10 +87,16 @@ def open_engine(
 
 
 def warm_up(engine: Engine) -> None:
-    """Run one unaccented search so lazy loads (segmenter, normaliser, encoder pages) happen before
-    the first user does; the cached answer is dropped so it cannot skew anything. Then the pages of
-    the item file that the start-up passes mapped are let go (a 100k-item build: ≈ 0.2 GB of RSS)."""
+    """Run one unaccented search and one commune profile so lazy loads (segmenter, normaliser, encoder
+    pages, recommend's per-item indexes) happen before the first user does; the cached answer is
+    dropped so it cannot skew anything. Then the pages of the item file that the start-up passes
+    mapped are let go (a 100k-item build: ≈ 0.2 GB of RSS)."""
+    from .reasons import Profile
+    from .recommend import recommend
+
     engine.search("toi muon hoi cach lam", k=1)
+    # a commune profile: the per-item indexes of recommend are built now, not on an official's first request
+    recommend(engine, profile=Profile(region="Tây Bắc", ethnic_groups=["Mông"]), k=1)
     engine.clear_cache()
     engine.corpus.release_pages()  # every start-up pass over the items is done by now
 

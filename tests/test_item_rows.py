@@ -7,12 +7,15 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from langso_search.corpus import Corpus, Titles
-from langso_search.index import current_build, load_corpus_snapshot
+from langso_search.index import current_build, load_corpus_snapshot, load_index
 from langso_search.item_rows import ItemRows
 from langso_search.manifest import IndexCorrupt
+from langso_search.reasons import Profile
+from langso_search.recommend import recommend
 from langso_search.search import Engine
 
 
@@ -90,3 +93,22 @@ def test_a_list_backed_corpus_is_unchanged(small_engine: Engine) -> None:
                    digest="x")
     assert plain.rows is None and plain.ids == small_engine.corpus.ids
     assert isinstance(plain.items, list) and plain.by_id[plain.ids[0]] is plain.items[0]
+
+
+def test_an_engine_reading_items_on_demand_answers_the_same(small_engine: Engine) -> None:
+    """An engine whose item cache holds 4 items (every other read parses its line again) gives the same
+    hits, snippets, facets and recommendations; its start-up reads each item a few times, streaming."""
+    settings = small_engine.settings
+    built = load_index(settings.index_dir, item_cache=4)
+    rows = built.corpus.rows
+    assert isinstance(rows, ItemRows)
+    engine = Engine(built.corpus, built, small_engine.embedder, settings)
+    assert rows.parsed <= 5 * len(rows)  # facets, platform users, names, snippet frequencies (+ platforms)
+    for text in ("bán nông sản trên mạng", "nuoi tom bi benh", "làm giấy tờ online ở xa", "vo so"):
+        a, b = engine.search(text, k=5), small_engine.search(text, k=5)
+        assert [(h.item.id, h.snippet) for h in a.hits] == [(h.item.id, h.snippet) for h in b.hits]
+        assert np.allclose([h.score for h in a.hits], [h.score for h in b.hits])
+        assert a.facets == b.facets and a.total == b.total
+    profile = Profile(region="Tây Bắc", terrain=["miền núi"])
+    mine, theirs = (recommend(e, text="bán hàng cho bà con", profile=profile, k=3) for e in (engine, small_engine))
+    assert [(h.item.id, h.snippet, h.explain) for h in mine.stories] == [(h.item.id, h.snippet, h.explain) for h in theirs.stories]
