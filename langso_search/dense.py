@@ -78,35 +78,51 @@ class DenseScorer:
             # machine (right after the encoder's OpenMP threads ran); einsum takes ~0.25 ms, always
             best, second = best_two(np.einsum("ij,j->i", self.matrix, vec), self.starts, self.passage_item)
             return (best + second_passage * second).astype(np.float32)
-        return self._candidates(vec, second_passage)
+        return self._candidates(vec[None, :], second_passage)[0]
 
-    def _candidates(self, vec: np.ndarray, second_passage: float) -> np.ndarray:
-        """Large corpus: the items of the best passages the ANN index finds (enough to aggregate per
-        item for any k the API allows; faiss explores max(efSearch, this many) candidates) and a fixed
-        sample of ~1k items, every passage of those scored exactly. Every other item gets the lowest
-        of these scores: it is not relevant, but filters may still reach it, and the min-max
-        normalisation of the fusion sees about the corpus minimum, as on the flat path."""
-        _, idx = self.index.search(vec[None, :], min(self.index.ntotal, 4 * self.max_k))
-        found = np.unique(self.passage_item[idx[0][idx[0] >= 0]])
+    def mixed_scores(self, vecs: np.ndarray, shares: list[float], second_passage: float) -> np.ndarray:
+        """Σ ``shares[r]`` × :meth:`scores` of ``vecs[r]`` (the close readings of one query). The ANN path
+        rescores the union of every reading's candidates once: their rows are read and converted once."""
+        per_reading = ([self.scores(v, second_passage) for v in vecs] if self.matrix is not None
+                       else list(self._candidates(vecs, second_passage)))
+        return sum(share * scores for share, scores in zip(shares, per_reading))  # type: ignore[return-value]
+
+    def _candidates(self, vecs: np.ndarray, second_passage: float) -> np.ndarray:
+        """Large corpus, one row of scores per query vector: the items of the best passages the ANN
+        index finds for any of them (enough to aggregate per item for any k the API allows; faiss
+        explores max(efSearch, this many) candidates) and a fixed sample of ~1k items, every passage of
+        those scored exactly. Every other item gets the lowest of these scores: it is not relevant, but
+        filters may still reach it, and the min-max normalisation of the fusion sees about the corpus
+        minimum, as on the flat path."""
+        vecs = np.ascontiguousarray(vecs, dtype=np.float32)
+        k = min(self.index.ntotal, 4 * self.max_k)
+        # one search per vector: a batch would wake faiss's own OpenMP threads next to the encoder's
+        found = np.unique(np.concatenate([self.passage_item[idx[idx >= 0]]
+                                          for idx in (self.index.search(v[None, :], k)[1][0] for v in vecs)]))
         found = found[~self._in_sample[found]]  # the sample is scored from its own contiguous block
         parts = []
         if len(self._sample):
             parts.append((self._sample, self._block_scores(self._sample_vectors, self._sample_first,
-                                                           self._sample_segment, vec, second_passage)))
+                                                           self._sample_segment, vecs, second_passage)))
         if len(found):
             passages, segment, first = block_rows(self.starts[found], self.ends[found])
             rows = self.vectors[passages].astype(np.float32, copy=False)  # float16 in an HNSW build
-            parts.append((found, self._block_scores(rows, first, segment, vec, second_passage)))
-        if not parts:
-            return np.zeros(self.n_items, dtype=np.float32)
-        out = np.full(self.n_items, min(float(s.min()) for _, s in parts), dtype=np.float32)
-        for rows, scores in parts:
-            out[rows] = scores
+            parts.append((found, self._block_scores(rows, first, segment, vecs, second_passage)))
+        out = np.zeros((len(vecs), self.n_items), dtype=np.float32)
+        if parts:
+            out[:] = np.min([scores.min(axis=1) for _, scores in parts], axis=0)[:, None]
+            for rows_of, scores in parts:
+                out[:, rows_of] = scores
         return out
 
     @staticmethod
-    def _block_scores(vectors: np.ndarray, first: np.ndarray, segment: np.ndarray, vec: np.ndarray,
+    def _block_scores(vectors: np.ndarray, first: np.ndarray, segment: np.ndarray, vecs: np.ndarray,
                       second_passage: float) -> np.ndarray:
-        # einsum, not BLAS: a threaded sgemv on busy cores took 15 ms for 0.1
-        best, second = best_two(np.einsum("ij,j->i", vectors, vec).astype(np.float32), first, segment)
-        return best + second_passage * second
+        """(vectors, blocks) → one row per query vector of best + ``second_passage`` × second best per block."""
+        # einsum, not BLAS: a threaded sgemm on busy cores took 15 ms for 0.1
+        sims = np.einsum("ij,rj->ri", vectors, vecs).astype(np.float32)
+        out = np.empty((len(vecs), len(first)), dtype=np.float32)
+        for r, row in enumerate(sims):
+            best, second = best_two(row, first, segment)
+            out[r] = best + second_passage * second
+        return out

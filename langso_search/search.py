@@ -137,7 +137,8 @@ class Engine:
         readings = q.readings
         total = sum(r.probability for r in readings)
         vectors = self.cache.encode_many([r.text for r in readings])  # one encoder call for every reading
-        return sum(r.probability / total * self._dense_text_scores(r.text, v) for r, v in zip(readings, vectors))  # type: ignore[return-value]
+        return self.dense.mixed_scores(np.asarray(vectors, dtype=np.float32), [r.probability / total for r in readings],
+                                       self.weights.second_passage)
 
     def _dense_text_scores(self, text: str, vec: np.ndarray | None = None) -> np.ndarray:
         vec = self.cache.encode(text) if vec is None else vec
