@@ -91,6 +91,10 @@ class LazyRows(Generic[T]):
     def __len__(self) -> int:
         return self._n
 
+    @property
+    def keep(self) -> int:
+        return self._keep
+
     def __getitem__(self, row: int) -> T:
         with self._lock:
             value = self._cache.get(row)

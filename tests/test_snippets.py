@@ -93,3 +93,24 @@ def test_snippets_are_identical_to_the_reference_implementation(small_engine: En
                     compared += 1
                     marked += "<mark>" in expected
     assert compared > 1000 and 0.1 * compared < marked < compared  # both marked and fallback snippets seen
+
+
+def test_prepared_sentences_weigh_each_word_as_weight_does(small_engine: Engine) -> None:
+    """Sentences are prepared with one idf lookup per word; that is ``Snippets._weight`` of the word, for
+    every word of every item; a corpus that fits the cache is prepared whole at warm-up."""
+    snippets = small_engine.snippets
+    assert snippets.prepare_all() == len(small_engine.items)
+    words = 0
+    for row in range(len(small_engine.items)):
+        for sentence in snippets.sentences[row]:
+            assert sentence.weight == tuple(snippets._weight(sentence.text[a:b]) for a, b in sentence.found)
+            words += len(sentence.found)
+    assert words > 1000
+
+
+def test_a_corpus_larger_than_the_cache_is_not_prepared_whole(small_engine: Engine) -> None:
+    from langso_search.snippets import Snippets
+
+    lean = Snippets(small_engine.items, small_engine.snippets.compounds)
+    lean.sentences._keep = 3  # as if the corpus had more items than the cache holds
+    assert lean.prepare_all() == 0
