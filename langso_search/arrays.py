@@ -95,6 +95,11 @@ class LazyRows(Generic[T]):
     def keep(self) -> int:
         return self._keep
 
+    def cached(self) -> int:
+        """How many rows are held now."""
+        with self._lock:
+            return len(self._cache)
+
     def __getitem__(self, row: int) -> T:
         with self._lock:
             value = self._cache.get(row)

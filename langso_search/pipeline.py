@@ -101,7 +101,8 @@ def warm_up(engine: Engine) -> None:
     engine.clear_cache()
     # a corpus whose snippet sentences all fit in memory gets them now (≈ 0.2 s for 200 items): a hit shown
     # for the first time then costs no ≈ 1–3 ms of preparation, the largest part of the latency tail
-    engine.snippets.prepare_all()
+    if engine.settings.warm_snippets:
+        engine.snippets.prepare_all()
     engine.corpus.release_pages()  # every start-up pass over the items is done by now
 
 

@@ -14,6 +14,9 @@ import os
 if "OMP_WAIT_POLICY" not in os.environ:
     os.environ.update(OMP_WAIT_POLICY="ACTIVE", GOMP_SPINCOUNT="1000")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# the many engines the tests open skip preparing every snippet at warm-up (≈ 0.3 s each, ≈ 13 s of the fast
+# loop); tests/test_snippets.py covers that warm-up with the service's default (on)
+os.environ.setdefault("LANGSO_WARM_SNIPPETS", "0")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import pickle  # noqa: E402

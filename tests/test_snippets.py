@@ -114,3 +114,14 @@ def test_a_corpus_larger_than_the_cache_is_not_prepared_whole(small_engine: Engi
     lean = Snippets(small_engine.items, small_engine.snippets.compounds)
     lean.sentences._keep = 3  # as if the corpus had more items than the cache holds
     assert lean.prepare_all() == 0
+
+
+def test_warm_up_prepares_every_snippet_when_the_setting_is_on(small_engine: Engine) -> None:
+    """The service's default (the tests' other engines turn it off to save time, conftest.py)."""
+    from langso_search.pipeline import warm_up
+
+    for on in (True, False):
+        settings = small_engine.settings.model_copy(update={"warm_snippets": on})
+        engine = Engine(small_engine.corpus, small_engine.built, small_engine.embedder, settings)
+        warm_up(engine)
+        assert (engine.snippets.sentences.cached() == len(engine.items)) is on  # off: only the warm-up's hits
