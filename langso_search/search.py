@@ -131,10 +131,12 @@ class Engine:
 
     def dense_scores(self, q: Query) -> np.ndarray:
         """Per item: best passage cosine + ``second_passage`` × second best; when the restorer had
-        close readings, the mix of their scores weighted by the readings' probabilities."""
-        if not q.alternatives:
+        close readings, the mix of their scores weighted by the readings' probabilities (as many readings as
+        ``dense_reading_syllables`` allows for the query's length)."""
+        length = max(1, len(q.restored.split()))
+        readings = q.readings[: max(1, self.settings.dense_reading_syllables // length)]
+        if len(readings) == 1:
             return self._dense_text_scores(q.restored)
-        readings = q.readings
         total = sum(r.probability for r in readings)
         vectors = self.cache.encode_many([r.text for r in readings])  # one encoder call for every reading
         return self.dense.mixed_scores(np.asarray(vectors, dtype=np.float32), [r.probability / total for r in readings],

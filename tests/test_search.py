@@ -132,3 +132,18 @@ def test_the_negation_set_ranks_better_with_the_lack_lift(full_engine: Engine) -
     shipped, off = full_engine.weights, replace(full_engine.weights, lack_boost=0.0)
     assert mean(shipped, "mrr@10") >= mean(off, "mrr@10") + 0.03
     assert mean(shipped, "hit@3") >= mean(off, "hit@3")
+
+
+def test_dense_side_encodes_as_many_readings_as_the_syllable_budget_allows(small_engine: Engine) -> None:
+    """A long run-on is encoded once (its best reading), a short ambiguous query with its close readings."""
+    q = small_engine.analyse("ban do")
+    assert q.alternatives, "needs an ambiguous query"
+    budget = len(q.restored.split())  # room for the best reading only
+    settings = small_engine.settings
+    try:
+        small_engine.settings = settings.model_copy(update={"dense_reading_syllables": budget})
+        assert np.array_equal(small_engine.dense_scores(q), small_engine._dense_text_scores(q.restored))
+        small_engine.settings = settings.model_copy(update={"dense_reading_syllables": budget * len(q.readings)})
+        assert not np.array_equal(small_engine.dense_scores(q), small_engine._dense_text_scores(q.restored))
+    finally:
+        small_engine.settings = settings
