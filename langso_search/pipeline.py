@@ -95,12 +95,14 @@ def warm_up(engine: Engine) -> None:
     from .reasons import Profile
     from .recommend import recommend
 
-    engine.search("toi muon hoi cach lam", k=1)
+    # unaccented, ambiguous and long enough to be encoded as two close readings: the restorer, the
+    # encoder's buffers for a longer input and the several-readings path are all used once
+    engine.search("lam can cuoc dien tu muc do 2 cho ba con o xa khong biet hoi ai", k=1)
     # a commune profile: the per-item indexes of recommend are built now, not on an official's first request
     recommend(engine, profile=Profile(region="Tây Bắc", ethnic_groups=["Mông"]), k=1)
     engine.clear_cache()
     # a corpus whose snippet sentences all fit in memory gets them now (≈ 0.2 s for 200 items): a hit shown
-    # for the first time then costs no ≈ 1–3 ms of preparation, the largest part of the latency tail
+    # for the first time then costs no ≈ 1–3 ms of preparation
     if engine.settings.warm_snippets:
         engine.snippets.prepare_all()
     engine.corpus.release_pages()  # every start-up pass over the items is done by now

