@@ -22,13 +22,12 @@ from __future__ import annotations
 import json
 import math
 import re
-import threading
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from importlib import resources
 from itertools import pairwise
 from typing import TYPE_CHECKING
-from weakref import WeakKeyDictionary
 
 import numpy as np
 
@@ -91,31 +90,22 @@ def default_calibration() -> Calibration:
 class CorpusWords:
     """Every accented syllable of the corpus and every pair of syllables written side by side."""
 
-    def __init__(self, documents: list[str]) -> None:
+    def __init__(self, documents: Iterable[str] = ()) -> None:
         self.known: set[str] = set()
         self.pairs: set[tuple[str, str]] = set()
         for doc in documents:
-            for clause in _CLAUSE.split(doc):  # no pair across a full stop or a comma
-                words = syllables(clause)
-                self.known.update(words)
-                self.pairs.update(pairwise(words))
+            self.add(doc)
 
-
-_WORDS: WeakKeyDictionary[Engine, CorpusWords] = WeakKeyDictionary()
-_WORDS_LOCK = threading.Lock()
+    def add(self, document: str) -> None:
+        for clause in _CLAUSE.split(document):  # no pair across a full stop or a comma
+            words = syllables(clause)
+            self.known.update(words)
+            self.pairs.update(pairwise(words))
 
 
 def corpus_words(engine: Engine) -> CorpusWords:
-    """The engine's :class:`CorpusWords`, built on first use (kept here, not on the engine)."""
-    with _WORDS_LOCK:
-        words = _WORDS.get(engine)
-    if words is None:
-        from .documents import item_document
-
-        words = CorpusWords([item_document(item, display=True) for item in engine.items])
-        with _WORDS_LOCK:
-            _WORDS[engine] = words
-    return words
+    """The engine's :class:`CorpusWords` (collected at engine start, item_scan.py)."""
+    return engine.words
 
 
 def letter_count(text: str) -> int:

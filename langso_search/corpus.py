@@ -109,6 +109,12 @@ class Corpus:
         if self.rows is not None and hasattr(self.rows, "release_pages"):
             self.rows.release_pages()
 
+    def remember_users(self, users: dict[str, list[int]]) -> None:
+        """``users()`` as already collected (by an engine's pass over the items, item_scan.py)."""
+        with self._users_lock:
+            if self._users is None:
+                self._users = users
+
     def users(self) -> dict[str, list[int]]:
         """Platform id → rows of the stories that used it (one pass over the stories, the first time)."""
         with self._users_lock:

@@ -25,7 +25,7 @@ def facet_values(item: Item) -> dict[str, list[str]]:
     return item.facets()
 
 
-def _miv(item: Item) -> int:
+def miv_of(item: Item) -> int:
     """1 / 0: a platform's make_in_vietnam; -1 for a story."""
     return int(getattr(item, "make_in_vietnam", -1))
 
@@ -49,7 +49,7 @@ class Filters:
             wanted = getattr(self, name)
             if wanted is not None and wanted not in values[name]:
                 return False
-        return self.make_in_vietnam is None or _miv(item) == int(self.make_in_vietnam)
+        return self.make_in_vietnam is None or miv_of(item) == int(self.make_in_vietnam)
 
 
 def count_facets(items: Iterable[Item]) -> dict[str, dict[str, int]]:
@@ -79,11 +79,18 @@ class FacetIndex:
     """Per-item facet arrays of one corpus: ``rows[field]`` is a (values × items) boolean matrix."""
 
     def __init__(self, items: Sequence[Item]) -> None:
-        self.n = len(items)
-        per_item, miv = [], []
-        for item in items:  # one pass: a build's items are parsed as they are read (item_rows.py)
-            per_item.append(facet_values(item))
-            miv.append(_miv(item))
+        pairs = [(facet_values(item), miv_of(item)) for item in items]  # one pass over the items
+        self._build([values for values, _ in pairs], [flag for _, flag in pairs])
+
+    @classmethod
+    def from_values(cls, per_item: list[dict[str, list[str]]], miv: list[int]) -> FacetIndex:
+        """From each item's :func:`facet_values` and make-in-Vietnam flag (collected by item_scan.py)."""
+        index = cls.__new__(cls)
+        index._build(per_item, miv)
+        return index
+
+    def _build(self, per_item: list[dict[str, list[str]]], miv: list[int]) -> None:
+        self.n = len(per_item)
         self.values: dict[str, list[str]] = {}
         self.rows: dict[str, np.ndarray] = {}
         self._index: dict[str, dict[str, int]] = {}

@@ -15,11 +15,21 @@ class NameIndex:
     """Folded name forms of every item (:meth:`~langso_search.corpus.Platform.name_forms`) → rows."""
 
     def __init__(self, items: Sequence[Item]) -> None:
-        self.n = len(items)
+        self._build([item.name_forms() for item in items])
+
+    @classmethod
+    def from_forms(cls, forms: list[list[tuple[str, ...]]]) -> NameIndex:
+        """From each item's ``name_forms()`` (collected by item_scan.py)."""
+        index = cls.__new__(cls)
+        index._build(forms)
+        return index
+
+    def _build(self, forms: list[list[tuple[str, ...]]]) -> None:
+        self.n = len(forms)
         self.phrases: dict[str, set[int]] = {}  # "vo so" -> rows of platforms with that name/alias
         self.compacts: dict[str, set[int]] = {}  # "voso" -> rows (names of 4+ letters)
-        for row, item in enumerate(items):
-            for form in item.name_forms():
+        for row, item_forms in enumerate(forms):
+            for form in item_forms:
                 self.phrases.setdefault(" ".join(form), set()).add(row)
                 if len("".join(form)) >= 4:
                     self.compacts.setdefault("".join(form), set()).add(row)

@@ -89,7 +89,7 @@ def open_engine(
 
 def warm_up(engine: Engine) -> None:
     """Run one unaccented search and one commune profile so lazy loads (segmenter, normaliser, encoder
-    pages, recommend's per-item indexes) happen before the first user does; the cached answer is
+    pages and buffers, the profile path) happen before the first user does; the cached answer is
     dropped so it cannot skew anything. Then the pages of the item file that the start-up passes
     mapped are let go (a 100k-item build: ≈ 0.2 GB of RSS)."""
     from .reasons import Profile
@@ -98,7 +98,7 @@ def warm_up(engine: Engine) -> None:
     # unaccented, ambiguous and long enough to be encoded as two close readings: the restorer, the
     # encoder's buffers for a longer input and the several-readings path are all used once
     engine.search("lam can cuoc dien tu muc do 2 cho ba con o xa khong biet hoi ai", k=1)
-    # a commune profile: the per-item indexes of recommend are built now, not on an official's first request
+    # a commune profile: recommend's first run happens now, not on an official's first request
     recommend(engine, profile=Profile(region="Tây Bắc", ethnic_groups=["Mông"]), k=1)
     engine.clear_cache()
     # a corpus whose snippet sentences all fit in memory gets them now (≈ 0.2 s for 200 items): a hit shown

@@ -10,14 +10,11 @@ questions a profile asks (the region of a province, the stories of a place) the 
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .arrays import TokenSets
 from .search import Engine
 from .text import fold
 
@@ -26,21 +23,6 @@ if TYPE_CHECKING:  # reasons imports this module
 
 # what each shared profile value weighs (reasons.profile_match adds them in this order)
 SAME_PROVINCE, SAME_REGION, SAME_TERRAIN, SAME_ETHNIC, SAME_SECTOR, SAME_AUDIENCE = 0.3, 0.2, 0.15, 0.2, 0.25, 0.1
-
-_ETHNIC: weakref.WeakKeyDictionary[Engine, TokenSets] = weakref.WeakKeyDictionary()
-_LOCK = threading.Lock()
-
-
-def _ethnic_index(engine: Engine) -> TokenSets:
-    """Folded ethnic groups of every story (platforms have none), built on an engine's first profile."""
-    with _LOCK:
-        index = _ETHNIC.get(engine)
-        if index is None:
-            index = TokenSets([[fold(e) for e in item.ethnic_groups] if item.type == "story" else []  # type: ignore[union-attr]
-                               for item in engine.items])
-            _ETHNIC[engine] = index
-        return index
-
 
 def any_value(engine: Engine, name: str, wanted: Callable[[str], bool]) -> np.ndarray:
     """Items having at least one value of facet ``name`` that ``wanted`` accepts."""
@@ -76,7 +58,7 @@ def profile_scores(engine: Engine, profile: Profile, region: str | None = None) 
     score += np.where(province, SAME_PROVINCE, np.where(same_region, SAME_REGION, 0.0))
     score += SAME_TERRAIN * any_value(engine, "terrain", terrain.__contains__)
     if wanted_groups:
-        score += SAME_ETHNIC * (_ethnic_index(engine).count(wanted_groups) > 0)
+        score += SAME_ETHNIC * (engine.ethnic.count(wanted_groups) > 0)
     score += SAME_SECTOR * any_value(engine, "sector", sectors.__contains__)
     score += SAME_AUDIENCE * any_value(engine, "audience", audiences.__contains__)
     return np.minimum(score, 1.0)

@@ -24,7 +24,7 @@ from typing import Any, Literal
 import numpy as np
 from cachetools import LRUCache
 
-from .arrays import top_stable
+from .arrays import TokenSets, top_stable
 from .confidence import assess
 from .corpus import Corpus
 from .dense import DenseScorer
@@ -35,6 +35,7 @@ from .fusion import dense_weight as _dense_weight
 from .fusion import fuse as _fuse
 from .fusion import name_weight as _name_weight
 from .index import BuiltIndex
+from .item_scan import ItemScan
 from .lexical import LexicalScorer
 from .names import NameIndex
 from .query import Query, analyse
@@ -71,18 +72,22 @@ class Engine:
         self._row = {item_id: i for i, item_id in enumerate(corpus.ids)}
         # "platform" / "story" per row (platforms come first): known without reading the items
         self._types = np.array(["platform"] * len(corpus.platforms) + ["story"] * len(corpus.stories))
-        self.facet_index = FacetIndex(self.items)
-        self._used_by = UsedBy.of([(row, self._row[pid]) for pid, rows in corpus.users().items() if pid in self._row
+        scan = ItemScan.of(self.items)  # one pass over the items (each is parsed once: item_rows.py)
+        self.facet_index = FacetIndex.from_values(scan.facets, scan.miv)
+        corpus.remember_users(scan.users)
+        self._used_by = UsedBy.of([(row, self._row[pid]) for pid, rows in scan.users.items() if pid in self._row
                                    for row in rows])
         self._lacks = built.lacks  # the needs each item negates (found at build time)
         passage_item = built.passages.item_rows
         self.dense = DenseScorer(built, settings, passage_item, len(self.items))
         self.lexical = LexicalScorer(built.bm25, built.title_tokens, len(self.items))
-        self._names = NameIndex(self.items)
+        self._names = NameIndex.from_forms(scan.name_forms)
+        self.words = scan.words  # the corpus's accented syllables and pairs (confidence.py)
+        self.ethnic = TokenSets(scan.ethnic)  # folded ethnic groups per item (profile_fit.py)
         self._analysed: dict[tuple[str, bool], Query] = {}
         self._results: LRUCache[tuple[Any, ...], SearchResult] = LRUCache(maxsize=1024)  # repeated searches
         self._results_lock = threading.Lock()
-        self.snippets = Snippets(self.items, built.tokenizer.compounds)
+        self.snippets = Snippets(self.items, built.tokenizer.compounds, df=scan.snippet_df)
 
     # ------------------------------------------------------------------ public surface (for recommend, reasons …)
 

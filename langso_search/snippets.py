@@ -200,14 +200,16 @@ class Snippets:
     per query, its terms in each view; a sentence that shares no key with the query is skipped.
     """
 
-    def __init__(self, items: Sequence[Item], compounds: frozenset[str], keep: int = 4096) -> None:
+    def __init__(self, items: Sequence[Item], compounds: frozenset[str], keep: int = 4096,
+                 df: Counter[str] | None = None) -> None:
         self.items = items  # a build's items are read on demand: never copied into a list
         self.compounds = compounds
         # sentences are made for the hits shown and kept in a bounded LRU (for 100k items all of them took GBs);
-        # document frequencies need one pass over every item, kept as counts only
+        # document frequencies need one pass over every item, kept as counts only (``df``: already counted,
+        # by item_scan.py, from each display document's :func:`document_syllables`)
         self.sentences: LazyRows[list[_Sentence]] = LazyRows(self._prepare, len(self.items))
-        df = Counter(f for item in self.items
-                     for f in set().union(*(s for _, s in _sentences(item_document(item, display=True)))))
+        if df is None:
+            df = Counter(f for item in self.items for f in document_syllables(item_document(item, display=True)))
         self.idf = {syll: math.log(len(self.items) / n) + 0.1 for syll, n in df.items()}
         self.common = frozenset(syll for syll, n in df.items() if n >= COMMON_SHARE * len(self.items))
         self._keep = keep
@@ -299,6 +301,11 @@ def _cut(text: str, spans: list[tuple[int, int]], width: int) -> tuple[str, list
     shift = len(prefix) - start
     kept = [(a + shift, b + shift) for a, b in spans if a >= start and b <= end]
     return prefix + text[start:end] + suffix, kept
+
+
+def document_syllables(document: str) -> frozenset[str]:
+    """The folded syllables of a document's sentences (what snippet document frequencies count)."""
+    return frozenset().union(*(folded for _, folded in _sentences(document)))
 
 
 def _sentences(document: str) -> list[tuple[str, frozenset[str]]]:
