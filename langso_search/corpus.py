@@ -121,7 +121,7 @@ class Corpus:
             if self._users is None:
                 users: dict[str, list[int]] = {}
                 for row, story in enumerate(self.stories, start=len(self.platforms)):
-                    for pid in story.platform_ids:
+                    for pid in dict.fromkeys(story.platform_ids):  # a platform listed twice is one use
                         users.setdefault(pid, []).append(row)
                 self._users = users
             return self._users

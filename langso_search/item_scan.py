@@ -43,7 +43,7 @@ class ItemScan:
             scan.name_forms.append(item.name_forms())
             story = item.type == "story"
             scan.ethnic.append([fold(e) for e in item.ethnic_groups] if story else [])  # type: ignore[union-attr]
-            for platform_id in item.used_platform_ids or ():
+            for platform_id in dict.fromkeys(item.used_platform_ids or ()):  # a platform listed twice: one use
                 scan.users.setdefault(platform_id, []).append(row)
             document = item_document(item, display=True)
             scan.snippet_df.update(document_syllables(document))
