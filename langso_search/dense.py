@@ -64,7 +64,7 @@ class DenseScorer:
             return float(np.einsum("ij,j->i", self.matrix, vec).max())  # not BLAS: see scores()
         _, idx = self.index.search(vec[None, :], 16)  # approximate (8-bit codes): rescored exactly
         found = idx[0][idx[0] >= 0]
-        rows = self.vectors[np.sort(found)].astype(np.float32)
+        rows = self.vectors[np.sort(found)].astype(np.float32, copy=False)  # float16 in an HNSW build
         return float(np.einsum("ij,j->i", rows, vec).max()) if found.size else 0.0
 
     def item_vectors(self) -> np.ndarray:

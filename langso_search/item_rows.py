@@ -11,6 +11,7 @@ so the passes stream instead.
 
 from __future__ import annotations
 
+import json
 import mmap
 import threading
 from collections.abc import Iterator, Sequence
@@ -48,15 +49,13 @@ class ItemRows(Sequence[Item]):
     @classmethod
     def open(cls, path: Path, ids: list[str], cache_size: int = DEFAULT_CACHE) -> tuple[ItemRows, dict[str, Any]]:
         """Map ``path`` (a head line, then one item per line) and find its lines; returns the rows and the head."""
-        import json
-
         with path.open("rb") as fh:
             data: bytes | mmap.mmap = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
         ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 0x0A)  # one pass in C over the bytes
         if not len(ends):
             raise IndexCorrupt(f"{path}: no head line")
         head = json.loads(bytes(data[: int(ends[0])]))
-        bounds = np.r_[ends + 1]  # line i (item i) spans bounds[i] .. bounds[i + 1] - 1 (its newline)
+        bounds = ends + 1  # line i (item i) spans bounds[i] .. bounds[i + 1] - 1 (its newline)
         return cls(path, data, bounds, ids, int(head["platforms"]), cache_size), head
 
     def __len__(self) -> int:

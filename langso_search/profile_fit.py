@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # reasons imports this module
 # what each shared profile value weighs (reasons.profile_match adds them in this order)
 SAME_PROVINCE, SAME_REGION, SAME_TERRAIN, SAME_ETHNIC, SAME_SECTOR, SAME_AUDIENCE = 0.3, 0.2, 0.15, 0.2, 0.25, 0.1
 
+
 def any_value(engine: Engine, name: str, wanted: Callable[[str], bool]) -> np.ndarray:
     """Items having at least one value of facet ``name`` that ``wanted`` accepts."""
     facets = engine.facet_index
